@@ -1,0 +1,143 @@
+"""One `Settings` object for the whole library: `RAG_` environment variables, an optional TOML file.
+
+Nested groups use `__` in environment names (`RAG_RETRIEVAL__MODE=dense`); the file is read from
+`RAG_CONFIG` or `./rag.toml` when present. Settings are frozen: build a new one to change them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+RetrievalMode = Literal["dense", "lexical", "hybrid"]
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChunkingSettings(_Group):
+    size: int = Field(256, ge=16, le=8192, description="chunk size in tokens")
+    overlap: int = Field(32, ge=0, description="tokens shared by neighbouring chunks")
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
+    encoding_file: Path | None = Field(None, description="local .tiktoken ranks file for `encoding`")
+
+
+class EmbedderSettings(_Group):
+    name: str = Field("hashing", description="'hashing' or 'sentence-transformers:<name or path>'")
+    batch_size: int = Field(64, ge=1)
+    device: str | None = Field(None, description="torch device for model embedders; auto when unset")
+    query_prompt: str | None = Field(None, description="prefix for queries (e5/bge style), auto when unset")
+    document_prompt: str | None = Field(None, description="prefix for documents, auto when unset")
+
+
+class RetrievalSettings(_Group):
+    mode: RetrievalMode = "hybrid"
+    top_k: int = Field(5, ge=1, le=100)
+    candidates: int = Field(50, ge=1, description="hits taken from each retriever before fusion")
+    rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
+    dense_weight: float = Field(1.0, ge=0)
+    lexical_weight: float = Field(1.0, ge=0)
+    max_per_document: int = Field(2, ge=1, description="passages of one document in a result list")
+    duplicate_threshold: float = Field(0.8, gt=0, le=1, description="word-shingle overlap above which a passage counts as a copy")
+    reranker: str | None = Field(None, description="sentence-transformers CrossEncoder name or path; off when unset")
+    omp_threads: int | None = Field(None, ge=1, description="FAISS OpenMP threads; measured default when unset")
+
+
+class LLMSettings(_Group):
+    backend: str = Field("extractive", description="extractive | openai | transformers | a registered name")
+    model: str = Field("", description="model name (openai) or local path (transformers)")
+    base_url: str = "https://api.openai.com/v1"
+    api_key: SecretStr | None = None
+    timeout: float = Field(60.0, gt=0, description="seconds per request")
+    max_retries: int = Field(2, ge=0)
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(512, ge=1, description="tokens reserved for the answer")
+    context_window: int = Field(8192, ge=256, description="model context in tokens, prompt and answer together")
+    fallback: str | None = Field(None, description="backend used when this one fails, e.g. 'extractive'")
+    prompts_dir: Path | None = Field(None, description="folder of Jinja2 templates overriding the bundled ones")
+
+
+class AnswerSettings(_Group):
+    max_sentences: int = Field(3, ge=1, le=10)
+    abstain_threshold: float = Field(0.0, ge=0, description="minimum support score below which rag abstains")
+
+
+class ServerSettings(_Group):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 20_000_000
+    max_question_chars: int = 4000
+    max_top_k: int = 50
+    max_messages: int = 50
+
+    _split = field_validator("cors_origins", mode="before")(lambda cls, v: _split_commas(v))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    index_dir: Path = Path("index/default")
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="bearer keys for the HTTP API (RAG_API_KEYS, comma-separated)"
+    )
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedder: EmbedderSettings = EmbedderSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    answer: AnswerSettings = AnswerSettings()
+    server: ServerSettings = ServerSettings()
+
+    _split = field_validator("api_keys", mode="before")(lambda cls, v: _split_commas(v))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings]
+        config_file = _config_file()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _config_file() -> Path | None:
+    named = os.environ.get("RAG_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            from rag.errors import ConfigError
+
+            raise ConfigError(f"RAG_CONFIG names {path}, which is not a file; unset it or point it at a TOML file")
+        return path
+    local = Path("rag.toml")
+    return local if local.is_file() else None
