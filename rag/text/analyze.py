@@ -1,0 +1,40 @@
+"""Word analysis shared by BM25 and by answer-sentence scoring: lowercase, drop stopwords, stem."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+_WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves also s t""".split()
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    # Numbers and dotted forms ("2.9", "u.s") are kept whole: stemming would mangle them.
+    if not word.isalpha():
+        return word
+    return _stemmer.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, numbers kept whole ("2.9", "u.s")."""
+    return [match.group(0).replace("’", "'") for match in _WORD.finditer(text.lower())]
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms: what BM25 indexes and what overlap scoring compares."""
+    return [stem(word) for word in words(text) if word not in STOPWORDS]
