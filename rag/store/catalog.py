@@ -1,0 +1,209 @@
+"""The SQLite catalog: manifest values, documents, chunks, segments and not-yet-compacted deletions.
+
+It is the source of truth for what the index holds; segment files are only published by the
+transaction that lists them. Readers use one connection per thread (WAL lets them read while the
+writer commits); the writer uses its own connection, serialised by the store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from rag.errors import IndexCorruptError
+from rag.types import DocumentInfo, Filters
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, title TEXT, source TEXT, url TEXT, date TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}', chars INTEGER NOT NULL, chunks INTEGER NOT NULL, added TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, n_tokens INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, kind TEXT NOT NULL, rows INTEGER NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
+"""
+
+_CHUNK_COLUMNS = """c.id, c.chunk_id, c.doc_id, c.text, c.start_char, c.end_char, c.ordinal,
+    d.title, d.source, d.url, d.date, d.metadata"""
+_IN_BATCH = 900  # stays under SQLite's host-parameter limit on old builds (999)
+
+
+@dataclass
+class WritePlan:
+    """Everything one `write()` changes in the catalog, applied in a single transaction."""
+
+    remove_docs: list[str] = field(default_factory=list)
+    deleted_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    documents: list[tuple] = field(default_factory=list)
+    chunks: list[tuple] = field(default_factory=list)
+    new_segments: list[tuple[str, str, int, str]] = field(default_factory=list)
+    drop_segments: list[str] = field(default_factory=list)
+    forget_deleted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that can be weakly referenced, so a finished thread's reader is freed with it."""
+
+
+def _batches(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), _IN_BATCH):
+        yield items[start : start + _IN_BATCH]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: weakref.WeakSet[sqlite3.Connection] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        try:
+            self._writer = self._connect()
+            self._writer.execute("PRAGMA journal_mode=WAL")
+            self._writer.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
+            self._writer.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise IndexCorruptError(f"cannot read index catalog {path}: {exc}; delete the folder and rebuild") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread=False only so close() may close every thread's connection.
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30,
+                               factory=_Connection)
+        with self._lock:
+            self._all.add(conn)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = list(self._all), weakref.WeakSet()
+        for conn in conns:
+            conn.close()
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        try:
+            rows = self._reader().execute("SELECT key, value FROM meta").fetchall()
+            return {key: json.loads(value) for key, value in rows}
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise IndexCorruptError(f"cannot read the meta table of {self.path}: {exc}; rebuild the index") from exc
+
+    def one(self, sql: str, *args: Any) -> Any:
+        row = self._reader().execute(sql, args).fetchone()
+        return None if row is None else row[0]
+
+    def segments(self) -> list[tuple[str, str, int]]:
+        return self._reader().execute("SELECT name, kind, rows FROM segments ORDER BY name").fetchall()
+
+    def deleted_ids(self) -> np.ndarray:
+        rows = self._reader().execute("SELECT id FROM deleted ORDER BY id").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> np.ndarray:
+        out: list[int] = []
+        for part in _batches(list(doc_ids)):
+            sql = f"SELECT id FROM chunks WHERE doc_id IN ({_marks(len(part))})"
+            out.extend(r[0] for r in self._writer.execute(sql, part))
+        return np.asarray(sorted(out), dtype=np.int64)
+
+    def hashes_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for part in _batches(list(doc_ids)):
+            sql = f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({_marks(len(part))})"
+            out.update(self._writer.execute(sql, part).fetchall())
+        return out
+
+    def chunk_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
+        conn, found = self._reader(), {}
+        for part in _batches([int(i) for i in ids]):
+            sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id "
+                   f"WHERE c.id IN ({_marks(len(part))})")
+            found.update((row[0], row) for row in conn.execute(sql, part))
+        return found
+
+    def allowed_ids(self, filters: Filters) -> np.ndarray:
+        where, args = [], []
+        for column, value in (("d.source", filters.source), ("c.doc_id", filters.doc_id)):
+            if value:
+                values = [value] if isinstance(value, str) else list(value)
+                where.append(f"{column} IN ({_marks(len(values))})")
+                args.extend(values)
+        if filters.date_from:
+            where.append("d.date >= ?")
+            args.append(filters.date_from)
+        if filters.date_to:
+            # Compare on the given precision so "2024-03-05T10:00" counts as on 2024-03-05.
+            where.append("substr(d.date, 1, length(?)) <= ?")
+            args.extend([filters.date_to, filters.date_to])
+        sql = "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._reader().execute(sql + " ORDER BY c.id", args).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def documents(self, offset: int, limit: int) -> list[DocumentInfo]:
+        sql = ("SELECT doc_id, title, source, url, date, content_hash, chunks, chars FROM documents "
+               "ORDER BY doc_id LIMIT ? OFFSET ?")
+        keys = ("doc_id", "title", "source", "url", "date", "content_hash", "chunks", "chars")
+        return [DocumentInfo(**dict(zip(keys, row))) for row in self._reader().execute(sql, (limit, offset))]
+
+    def counts(self) -> tuple[int, int]:
+        return self.one("SELECT COUNT(*) FROM documents"), self.one("SELECT COUNT(*) FROM chunks")
+
+    # -- the one write path --------------------------------------------------------------
+
+    def commit(self, plan: WritePlan) -> None:
+        """Apply `plan` atomically: all of it is visible to readers, or none of it."""
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for part in _batches(plan.remove_docs):
+                conn.execute(f"DELETE FROM documents WHERE doc_id IN ({_marks(len(part))})", part)
+                conn.execute(f"DELETE FROM chunks WHERE doc_id IN ({_marks(len(part))})", part)
+            conn.executemany("INSERT OR IGNORE INTO deleted(id) VALUES (?)", [(int(i),) for i in plan.deleted_ids])
+            conn.executemany("DELETE FROM deleted WHERE id = ?", [(int(i),) for i in plan.forget_deleted])
+            conn.executemany("DELETE FROM segments WHERE name = ?", [(n,) for n in plan.drop_segments])
+            conn.executemany("INSERT INTO segments(name, kind, rows, created) VALUES (?,?,?,?)", plan.new_segments)
+            conn.executemany(
+                "INSERT INTO documents(doc_id, content_hash, title, source, url, date, metadata, chars, chunks, added) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)", plan.documents)
+            conn.executemany(
+                "INSERT INTO chunks(id, chunk_id, doc_id, ordinal, text, start_char, end_char, n_tokens) "
+                "VALUES (?,?,?,?,?,?,?,?)", plan.chunks)
+            conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                             [(key, json.dumps(value)) for key, value in plan.meta.items()])
+            _fail_point("before_commit")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _fail_point(name: str) -> None:
+    """A seam for tests that simulate a crash inside the transaction; does nothing otherwise."""

@@ -1,0 +1,299 @@
+"""`IndexStore`: the on-disk index (SQLite catalog + immutable FAISS/BM25 segments + manifest.json)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from rag.errors import RagError
+from rag.store import manifest as mf
+from rag.store.catalog import Catalog, WritePlan
+from rag.store.dense import ensure_faiss_configured
+from rag.store.fsutil import remove_tree, tree_size
+from rag.store.params import StoreParams
+from rag.store.records import StoredChunk, StoredDocument
+from rag.store.segments import Segment, build_segment, load_segment, merge_segments, plan_merge, \
+    remove_orphans, segment_name
+from rag.store.snapshot import Snapshot, make_snapshot
+from rag.types import DocumentInfo, Filters, IndexStats
+
+log = logging.getLogger(__name__)
+
+CATALOG_FILE = "catalog.sqlite"
+MANIFEST_FILE = "manifest.json"
+SEGMENTS_DIR = "segments"
+
+
+class IndexNotFoundError(RagError, FileNotFoundError):
+    """No index exists at the given path and creating one was not asked for."""
+
+
+class IndexStore:
+    """Documents, chunks and their dense and lexical indexes in one folder; one writer, many readers."""
+
+    def __init__(self, path: Path, catalog: Catalog, meta: dict[str, Any], params: StoreParams) -> None:
+        self.path = path
+        self._catalog = catalog
+        self._meta = meta
+        self.params = params
+        self._write_lock = threading.RLock()
+        self._closed = False
+        self._snapshot = self._load_snapshot()
+
+    # -- opening -------------------------------------------------------------------------
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        return (Path(path) / CATALOG_FILE).is_file()
+
+    @classmethod
+    def open(cls, path: Path, *, embedder_id: str, dimension: int, chunking: dict, create: bool = True,
+             params: StoreParams | None = None) -> "IndexStore":
+        """Open the index at `path`, creating it when absent (unless `create` is false).
+
+        `params` (HNSW, BM25, compaction) default to the ones stored with the index.
+        """
+        path = Path(path).expanduser()
+        ensure_faiss_configured()
+        if not cls.exists(path):
+            if not create:
+                raise IndexNotFoundError(f"no index at {path}; build one with `rag index PATH...` first")
+            path.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(path / CATALOG_FILE)
+        try:
+            meta = catalog.meta()
+            if not meta:
+                meta = _initial_meta(embedder_id, dimension, chunking, params or StoreParams())
+                catalog.commit(WritePlan(meta=meta))
+            mf.check_compatible(meta, path, embedder_id=embedder_id, dimension=dimension, chunking=chunking)
+            if params is not None and params.to_meta() != meta.get("params"):
+                meta["params"] = mf.normalise(params.to_meta())
+                catalog.commit(WritePlan(meta={"params": meta["params"]}))
+            return cls(path, catalog, meta, StoreParams.from_meta(meta.get("params", {})))
+        except BaseException:
+            catalog.close()
+            raise
+
+    def _load_snapshot(self) -> Snapshot:
+        listed = self._catalog.segments()
+        root = self.path / SEGMENTS_DIR
+        for orphan in remove_orphans(root, {name for name, _kind, _rows in listed}):
+            log.warning("removed segment %s left by an interrupted write", root / orphan)
+        segments = [load_segment(root, name, rows, self.params) for name, _kind, rows in listed]
+        snapshot = self._snapshot_of(segments, self._catalog.deleted_ids(), None)
+        self._write_manifest(snapshot)
+        return snapshot
+
+    def _snapshot_of(self, segments: Sequence[Segment], deleted: np.ndarray, previous: Snapshot | None) -> Snapshot:
+        return make_snapshot(segments, deleted, dimension=self._meta["dimension"], k1=self.params.k1,
+                             b=self.params.b, previous=previous)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.path / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def document_hash(self, doc_id: str) -> str | None:
+        return self._catalog.one("SELECT content_hash FROM documents WHERE doc_id = ?", doc_id)
+
+    def doc_id_for_hash(self, content_hash: str) -> str | None:
+        return self._catalog.one(
+            "SELECT doc_id FROM documents WHERE content_hash = ? ORDER BY doc_id LIMIT 1", content_hash)
+
+    def dense_search(self, query_vectors: np.ndarray, k: int,
+                     allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of shape (n_queries, k) (a 1-D vector counts as one query); id -1 pads."""
+        return self._snapshot.dense_search(query_vectors, k, allowed)
+
+    def lexical_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids), 1-D, at most k, best first; only chunks sharing a term with the query."""
+        return self._snapshot.lexical_search(query, k, allowed)
+
+    def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
+        """Chunks in the order of `ids`; ids deleted meanwhile by a concurrent write are left out."""
+        rows = self._catalog.chunk_rows(ids)
+        return [_stored_chunk(rows[int(i)]) for i in ids if int(i) in rows]
+
+    def allowed_ids(self, filters: Filters) -> np.ndarray | None:
+        """Sorted chunk ids matching `filters`; None when there is nothing to filter on."""
+        if filters is None or filters.is_empty():
+            return None
+        return self._catalog.allowed_ids(filters)
+
+    def documents(self, offset: int = 0, limit: int = 50) -> list[DocumentInfo]:
+        return self._catalog.documents(max(offset, 0), max(limit, 0))
+
+    def stats(self) -> IndexStats:
+        documents, chunks = self._catalog.counts()
+        return IndexStats(documents=documents, chunks=chunks, embedder=self._meta["embedder_id"],
+                          dimension=self._meta["dimension"], segments=len(self._snapshot.segments),
+                          bytes_on_disk=tree_size(self.path))
+
+    # -- writes --------------------------------------------------------------------------
+
+    def write(self, docs: list[StoredDocument], delete: Sequence[str] = ()) -> None:
+        """One atomic commit: replaces documents with the same id and deletes `delete`."""
+        self._apply(docs, delete)
+
+    def delete(self, doc_ids: list[str]) -> int:
+        """Delete documents by id; returns how many existed."""
+        return self._apply([], doc_ids)
+
+    def _apply(self, docs: list[StoredDocument], delete: Sequence[str]) -> int:
+        with self._write_lock:
+            self._check_open()
+            _validate(docs, self._meta["dimension"])
+            old = self._catalog.hashes_of(sorted({d.doc_id for d in docs} | set(delete)))
+            gone = self._catalog.chunk_ids_of(list(old))
+            first_id, seq = int(self._meta["next_id"]), int(self._meta["next_segment"])
+            chunk_rows = _chunk_rows(docs, first_id)
+            fingerprint = self._meta["fingerprint"]
+            for doc_id, content_hash in [*old.items(), *((d.doc_id, d.content_hash) for d in docs)]:
+                fingerprint = mf.fingerprint_update(fingerprint, doc_id, content_hash)
+            plan = WritePlan(remove_docs=list(old), deleted_ids=gone, documents=_document_rows(docs),
+                             chunks=chunk_rows, meta={"next_id": first_id + len(chunk_rows),
+                                                      "next_segment": seq + (len(chunk_rows) > 0),
+                                                      "fingerprint": fingerprint, "updated": mf.now()})
+            # Files last before the commit: nothing that can fail sits between them and the commit.
+            segment = self._new_segment(docs, first_id, segment_name(seq))
+            if segment is not None:
+                plan.new_segments.append(_segment_row(segment))
+            self._commit(plan, segment, dropped=())
+            self._maybe_compact()
+            return len(old.keys() & set(delete))
+
+    def _new_segment(self, docs: list[StoredDocument], first_id: int, name: str) -> Segment | None:
+        texts = [c.text for d in docs for c in d.chunks]
+        if not texts:
+            return None
+        vectors = np.concatenate([np.asarray(d.vectors, dtype=np.float32) for d in docs if d.chunks])
+        ids = np.arange(first_id, first_id + len(texts), dtype=np.int64)
+        return build_segment(self.path / SEGMENTS_DIR, name, ids, vectors, texts, self._meta["dimension"],
+                             self.params)
+
+    def _commit(self, plan: WritePlan, segment: Segment | None, dropped: Sequence[str]) -> None:
+        """Commit the catalog, then swap in the new snapshot; on failure remove the new segment."""
+        try:
+            self._catalog.commit(plan)
+        except BaseException:
+            if segment is not None:
+                remove_tree(self.path / SEGMENTS_DIR / segment.name)
+            raise
+        self._meta.update(plan.meta)
+        old = self._snapshot
+        segments = [s.segment for s in old.segments if s.segment.name not in dropped]
+        if segment is not None:
+            segments.append(segment)
+        deleted = np.setdiff1d(np.union1d(old.deleted, plan.deleted_ids), plan.forget_deleted)
+        self._snapshot = self._snapshot_of(segments, deleted, old)
+        for name in dropped:  # readers of the old snapshot keep the loaded objects, not the files
+            remove_tree(self.path / SEGMENTS_DIR / name)
+        self._write_manifest(self._snapshot)
+
+    # -- compaction ----------------------------------------------------------------------
+
+    def compact(self, names: Sequence[str] | None = None) -> None:
+        """Merge the named segments (all by default) into one, dropping deleted rows; atomic."""
+        with self._write_lock:
+            self._check_open()
+            live = self._snapshot.by_name()
+            chosen = [live[n] for n in (names if names is not None else live) if n in live]
+            if not chosen or (len(chosen) == 1 and not len(chosen[0].deleted) and names is None):
+                return
+            seq = int(self._meta["next_segment"])
+            parts = [(s.segment, s.deleted) for s in chosen]
+            merged = merge_segments(self.path / SEGMENTS_DIR, segment_name(seq), parts,
+                                    self._meta["dimension"], self.params)
+            plan = WritePlan(drop_segments=[s.segment.name for s in chosen],
+                             forget_deleted=np.concatenate([s.deleted.ids for s in chosen]),
+                             new_segments=[_segment_row(merged)] if merged is not None else [],
+                             meta={"next_segment": seq + 1, "updated": mf.now()})
+            self._commit(plan, merged, dropped=plan.drop_segments)
+
+    def _maybe_compact(self) -> None:
+        live = {s.segment.name: (s.segment.rows, len(s.deleted)) for s in self._snapshot.segments}
+        names = plan_merge(live, self.params)
+        if not names:
+            return
+        try:
+            self.compact(names)
+        except Exception:  # the write itself is committed; a failed merge leaves a valid index
+            log.warning("merging segments %s failed; the index stays as it is", names, exc_info=True)
+
+    # -- housekeeping --------------------------------------------------------------------
+
+    def _write_manifest(self, snapshot: Snapshot) -> None:
+        documents, chunks = self._catalog.counts()
+        segments = [(s.segment.name, s.segment.kind, s.segment.rows) for s in snapshot.segments]
+        data = mf.render(self._meta, documents=documents, chunks=chunks, deleted=len(snapshot.deleted),
+                         segments=segments)
+        try:
+            mf.write_manifest(self.path / MANIFEST_FILE, data)
+        except OSError as exc:  # the catalog is the source of truth; the manifest is rewritten on open
+            log.warning("could not write %s: %s", self.path / MANIFEST_FILE, exc)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RagError(f"the index at {self.path} is closed; open it again with IndexStore.open")
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._closed = True
+            self._catalog.close()
+
+    def __enter__(self) -> "IndexStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _initial_meta(embedder_id: str, dimension: int, chunking: dict, params: StoreParams) -> dict[str, Any]:
+    return {"format_version": mf.FORMAT_VERSION, "embedder_id": embedder_id, "dimension": int(dimension),
+            "chunking": mf.normalise(chunking), "params": mf.normalise(params.to_meta()),
+            "created": mf.now(), "updated": mf.now(), "next_id": 0, "next_segment": 0,
+            "fingerprint": mf.EMPTY_FINGERPRINT}
+
+
+def _validate(docs: list[StoredDocument], dimension: int) -> None:
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.doc_id in seen:
+            raise ValueError(f"document {doc.doc_id!r} appears twice in one write; pass each document once")
+        seen.add(doc.doc_id)
+        shape = np.shape(doc.vectors)
+        if doc.chunks and shape != (len(doc.chunks), dimension):
+            raise ValueError(f"document {doc.doc_id!r} has {len(doc.chunks)} chunks but vectors of shape "
+                             f"{shape}; expected ({len(doc.chunks)}, {dimension})")
+
+
+def _document_rows(docs: list[StoredDocument]) -> list[tuple]:
+    added = mf.now()
+    return [(d.doc_id, d.content_hash, d.title, d.source, d.url, d.date,
+             json.dumps(d.metadata or {}, default=str), len(d.text), len(d.chunks), added) for d in docs]
+
+
+def _chunk_rows(docs: list[StoredDocument], first_id: int) -> list[tuple]:
+    rows, next_id = [], first_id
+    for doc in docs:
+        for chunk in doc.chunks:
+            rows.append((next_id, f"{doc.doc_id}#{chunk.ordinal}", doc.doc_id, chunk.ordinal, chunk.text,
+                         chunk.start, chunk.end, chunk.n_tokens))
+            next_id += 1
+    return rows
+
+
+def _segment_row(segment: Segment) -> tuple[str, str, int, str]:
+    return (segment.name, segment.kind, segment.rows, mf.now())
+
+
+def _stored_chunk(row: tuple) -> StoredChunk:
+    id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata = row
+    return StoredChunk(id=id_, chunk_id=chunk_id, doc_id=doc_id, text=text, start=start, end=end, title=title,
+                       source=source, url=url, date=date, ordinal=ordinal, metadata=json.loads(metadata or "{}"))
