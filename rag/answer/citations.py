@@ -1,0 +1,130 @@
+"""Citation markers in answer text: parse, drop the bad ones, renumber, and build `Citation`s."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.answer.types import Citation
+from rag.text.analyze import terms
+from rag.text.sentences import Span, split_sentences
+from rag.types import Passage
+
+# [1]  [1, 2]  [1,2]  [1-3]  [1–3]  [1; 2]
+MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*)\s*\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*\s*\])+")
+MAX_RANGE = 50  # a range wider than this is a typo, not a citation
+
+
+@dataclass(slots=True)
+class Resolved:
+    """The answer text with markers renumbered 1..k, and what was found on the way."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    dropped_markers: list[int] = field(default_factory=list)
+    unsupported_sentences: list[str] = field(default_factory=list)
+
+
+def marker_numbers(body: str) -> list[int]:
+    """Numbers inside one marker's brackets, ranges expanded: "1-3, 5" -> [1, 2, 3, 5]."""
+    numbers: list[int] = []
+    for part in re.split(r"[,;]", body):
+        bounds = [int(x) for x in re.split(r"[-–]", part.strip()) if x.strip()]
+        if len(bounds) == 2 and 0 <= bounds[1] - bounds[0] <= MAX_RANGE:
+            numbers.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            numbers.extend(bounds)
+    return numbers
+
+
+def strip_markers(text: str) -> str:
+    """The text without citation markers (for display lengths and scoring)."""
+    return re.sub(r"\s{2,}", " ", MARKER.sub("", text)).replace(" .", ".").strip()
+
+
+def resolve_citations(text: str, passages: Sequence[Passage]) -> Resolved:
+    """Renumber cited passages 1..k in order of first use, drop markers that point nowhere."""
+    valid = range(1, len(passages) + 1)
+    mapping: dict[int, int] = {}
+    dropped: list[int] = []
+
+    def rewrite(match: re.Match[str]) -> str:
+        kept: list[int] = []
+        for n in marker_numbers(match.group(1)):
+            if n not in valid:
+                if n not in dropped:
+                    dropped.append(n)
+                continue
+            new = mapping.setdefault(n, len(mapping) + 1)
+            if new not in kept:
+                kept.append(new)
+        return "".join(f"[{n}]" for n in kept)
+
+    rewritten = MARKER.sub(rewrite, text)
+    rewritten = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", rewritten)).strip()
+    sentences = answer_sentences(rewritten)
+    citations = _build_citations(sentences, mapping, passages)
+    unsupported = [strip_markers(s) for s in sentences if not MARKER.search(s) and _is_claim(s)]
+    return Resolved(rewritten, citations, dropped, unsupported)
+
+
+def answer_sentences(text: str) -> list[str]:
+    """Sentences of an answer, with markers that open a sentence moved back to the one before."""
+    sentences: list[str] = []
+    for span in split_sentences(text):
+        piece = span.text
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and sentences:
+            sentences[-1] += lead.group(0).strip()
+            piece = piece[lead.end() :].strip()
+        if piece:
+            sentences.append(piece)
+    return sentences
+
+
+def _is_claim(sentence: str) -> bool:
+    # Headings and stray fragments ("Sources:") are not claims that need a citation.
+    return len(terms(strip_markers(sentence))) >= 2
+
+
+def _build_citations(sentences: list[str], mapping: dict[int, int], passages: Sequence[Passage]) -> list[Citation]:
+    """One `Citation` per cited passage, quoting its sentence that best supports the claim."""
+    claims: dict[int, list[str]] = {}
+    for sentence in sentences:
+        for match in MARKER.finditer(sentence):
+            for new in marker_numbers(match.group(1)):
+                claims.setdefault(new, []).append(strip_markers(sentence))
+    by_new = {new: old for old, new in mapping.items()}
+    citations: list[Citation] = []
+    for new in sorted(by_new):
+        passage = passages[by_new[new] - 1]
+        span = best_supporting_span(passage.text, claims.get(new, []))
+        citations.append(
+            Citation(
+                n=new,
+                chunk_id=passage.chunk_id,
+                doc_id=passage.doc_id,
+                title=passage.title,
+                source=passage.source,
+                url=passage.url,
+                date=passage.date,
+                quote=span.text,
+                start=passage.start + span.start,
+                end=passage.start + span.end,
+            )
+        )
+    return citations
+
+
+def best_supporting_span(text: str, claims: Sequence[str]) -> Span:
+    """The sentence of `text` sharing the most terms with any of `claims` (first sentence on ties)."""
+    spans = split_sentences(text) or [Span(0, len(text), text)]
+    claim_terms = [set(terms(c)) for c in claims]
+
+    def support(span: Span) -> float:
+        found = set(terms(span.text))
+        return max((len(found & c) / (len(c) or 1) for c in claim_terms), default=0.0)
+
+    return max(spans, key=support)

@@ -1,0 +1,165 @@
+"""The default, offline backend: answer with the retrieved sentences that best match the question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from rag.answer import scoring
+from rag.answer.citations import MARKER
+from rag.answer.figures import find_disagreements
+from rag.answer.packing import estimate_tokens
+from rag.answer.prompts import REFUSAL
+from rag.config import Settings
+from rag.llm.base import Delta, GenerationRequest, StreamingLLM, Usage
+from rag.types import Passage
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractiveConfig:
+    """Scoring weights, tuned on the first half of the SQuAD v1.1 dev articles."""
+
+    max_sentences: int = 3
+    context_weight: float = 0.5  # question terms in the sentence just before (pronoun antecedents)
+    passage_weight: float = 0.3  # coverage of the question by the sentence's whole passage
+    rank_weight: float = 0.1  # per retrieval rank below the first
+    penalty_weight: float = 0.5  # questions, fragments, page furniture
+    # Holds a candidate answer of the kind asked for (an amount, a date, a name).
+    kind_weights: tuple[tuple[str, float], ...] = (
+        ("money", 0.3), ("number", 0.3), ("date", 0.3), ("person", 0.2), ("place", 0.15), ("other", 0.0),
+    )
+    floor: float = 0.15  # best coverage below this: refuse
+    extra_ratio: float = 0.8  # a 2nd/3rd sentence must score this share of the first
+    duplicate_jaccard: float = 0.6  # term overlap above which two sentences state one fact
+
+
+@dataclass(slots=True)
+class Scored:
+    sentence: scoring.Sentence
+    score: float
+    coverage: float
+
+
+@dataclass(slots=True)
+class Pick:
+    """An answer sentence and the passages (0-based) that state it."""
+
+    text: str
+    passages: list[int] = field(default_factory=list)
+    sentence: scoring.Sentence | None = None
+
+    @property
+    def marker(self) -> str:
+        return "".join(f"[{i + 1}]" for i in self.passages)
+
+
+def score_sentences(question: str, passages: Sequence[Passage], config: ExtractiveConfig) -> list[Scored]:
+    """Every sentence of the passages, best first."""
+    sentences = scoring.passage_sentences(passages)
+    if not sentences:
+        return []
+    q = scoring.analyse_question(question)
+    idf, unseen = scoring.idf_table(sentences)
+    kind_weight = dict(config.kind_weights).get(q.kind, 0.0)
+    by_position = {(s.passage, s.position): s.term_set for s in sentences}
+    passage_terms: dict[int, frozenset[str]] = {}
+    for s in sentences:
+        passage_terms[s.passage] = passage_terms.get(s.passage, frozenset()) | s.term_set
+    passage_cov = {i: scoring.coverage(q, found, idf, unseen) for i, found in passage_terms.items()}
+    scored: list[Scored] = []
+    for s in sentences:
+        cov = scoring.coverage(q, s.term_set, idf, unseen)
+        before = by_position.get((s.passage, s.position - 1), frozenset())
+        gain = scoring.coverage(q, s.term_set | before, idf, unseen) - cov
+        score = cov + config.context_weight * gain + config.passage_weight * passage_cov[s.passage]
+        if kind_weight and scoring.kind_match(q, s):
+            score += kind_weight
+        score -= config.rank_weight * s.passage + config.penalty_weight * scoring.penalty(s)
+        scored.append(Scored(s, score, cov))
+    scored.sort(key=lambda x: -x.score)
+    return scored
+
+
+def select(question: str, passages: Sequence[Passage], ranked: list[Scored], config: ExtractiveConfig) -> list[Pick]:
+    """The best sentence, then up to `max_sentences - 1` more that add question terms not yet covered."""
+    if not ranked or ranked[0].coverage < config.floor or ranked[0].score <= 0:
+        return []
+    q_terms = frozenset(scoring.analyse_question(question).terms)
+    top = ranked[0]
+    picks = [Pick(_clean(passages, top.sentence), [top.sentence.passage], top.sentence)]
+    covered = top.sentence.term_set & q_terms
+    for cand in ranked[1:]:
+        same = _same_fact(picks, cand.sentence, config)
+        if same is not None:
+            if cand.sentence.passage not in same.passages:
+                same.passages.append(cand.sentence.passage)
+            continue
+        new_terms = (cand.sentence.term_set & q_terms) - covered
+        if len(picks) < config.max_sentences and new_terms and cand.score >= config.extra_ratio * top.score:
+            picks.append(Pick(_clean(passages, cand.sentence), [cand.sentence.passage], cand.sentence))
+            covered |= new_terms
+    return picks
+
+
+def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig) -> Pick | None:
+    for pick in picks:
+        other = pick.sentence
+        if other is None:
+            continue
+        union = other.term_set | s.term_set
+        if union and len(other.term_set & s.term_set) / len(union) >= config.duplicate_jaccard:
+            return pick
+    return None
+
+
+def _clean(passages: Sequence[Passage], s: scoring.Sentence) -> str:
+    # Source text may carry its own "[3]" footnotes; they must not read as our citations.
+    text = MARKER.sub("", s.span.text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def answer_sentences(question: str, passages: Sequence[Passage], config: ExtractiveConfig) -> list[str]:
+    """The answer as cited sentences, plus a note where the sources disagree; [REFUSAL] if none."""
+    ranked = score_sentences(question, passages, config)
+    picks = select(question, passages, ranked, config)
+    if not picks:
+        return [REFUSAL]
+    out = [f"{_with_period(p.text)} {p.marker}".strip() for p in picks]
+    return out + disagreement_notes(question, passages, ranked, picks)
+
+
+def disagreement_notes(question: str, passages: Sequence[Passage], ranked: list[Scored], picks: list[Pick]) -> list[str]:
+    """Compare the chosen sentences with the retrieved sentences that are about the same things."""
+    kind = scoring.analyse_question(question).kind
+    numeric = frozenset({"money", "percent", "count"})
+    kinds = {"money": numeric, "number": numeric, "date": frozenset({"weekday", "date"})}.get(kind)
+    pool = [(p.text, p.marker) for p in picks]
+    for scored in ranked[:12]:
+        s = scored.sentence
+        if not any(s is p.sentence for p in picks):
+            pool.append((_clean(passages, s), f"[{s.passage + 1}]"))
+    notes = find_disagreements(pool, kinds)
+    chosen = {p.marker for p in picks}
+    # Only notes that involve a sentence of the answer: other clashes are not what was asked.
+    return [n for n in notes if any(m in n for m in chosen)][:1]
+
+
+def _with_period(text: str) -> str:
+    return text if text[-1:] in ".!?\"”'’)" else text + "."
+
+
+class ExtractiveLLM(StreamingLLM):
+    """Offline answerer: no model, sentences quoted from the passages, each one cited."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings | None = None, config: ExtractiveConfig | None = None) -> None:
+        self.settings = settings or Settings()
+        self.config = config or ExtractiveConfig(max_sentences=self.settings.answer.max_sentences)
+
+    def stream(self, request: GenerationRequest) -> Iterator[Delta]:
+        sentences = answer_sentences(request.question, request.passages, self.config)
+        for i, sentence in enumerate(sentences):
+            yield Delta(text=sentence if i == 0 else " " + sentence)
+        yield Delta(usage=Usage(prompt_tokens=0, completion_tokens=sum(estimate_tokens(s) for s in sentences)))

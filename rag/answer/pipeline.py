@@ -1,0 +1,163 @@
+"""From retrieved passages to a cited `Answer`: check support, prompt, generate, resolve citations."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterator, Sequence
+
+from rag.answer.abstain import is_refusal, should_abstain
+from rag.answer.citations import answer_sentences, resolve_citations
+from rag.answer.condense import condense_question
+from rag.answer.packing import PASSAGE_OVERHEAD, pack_passages, token_counter
+from rag.answer.prompts import REFUSAL, render_messages
+from rag.answer.types import Answer, Timings
+from rag.config import Settings
+from rag.errors import BackendError, InvalidQuestionError
+from rag.llm.base import GenerationRequest, LLMBackend, Message, Usage
+from rag.types import Passage
+
+__all__ = ["MAX_QUESTION_CHARS", "clean_question", "compose_answer", "condense_question", "stream_answer"]
+
+MAX_QUESTION_CHARS = 20_000  # library limit; the HTTP layer applies its own, lower one
+_DISAGREEMENT = re.compile(r"^sources (?:differ|disagree)\b", re.IGNORECASE)
+
+
+def clean_question(question: str) -> str:
+    """The question with control characters removed; raises InvalidQuestionError when unusable."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
+    # Newlines and tabs become spaces; other control and format characters are dropped.
+    text = "".join(" " if ch in "\n\r\t" else ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\r\t")
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InvalidQuestionError("the question is empty; ask something, e.g. 'How much will Microsoft invest in Japan?'")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. Shorten it."
+        )
+    return text
+
+
+def compose_answer(
+    question: str,
+    passages: Sequence[Passage],
+    backend: LLMBackend,
+    settings: Settings,
+    *,
+    history: list[Message] | None = None,
+    standalone: str | None = None,
+    fallback: LLMBackend | None = None,
+) -> Answer:
+    """The whole answer at once; see `stream_answer`."""
+    for item in stream_answer(
+        question, passages, backend, settings, history=history, standalone=standalone, fallback=fallback
+    ):
+        if isinstance(item, Answer):
+            return item
+    raise RuntimeError("stream_answer ended without an Answer")  # pragma: no cover - a bug, not a user error
+
+
+def stream_answer(
+    question: str,
+    passages: Sequence[Passage],
+    backend: LLMBackend,
+    settings: Settings,
+    *,
+    history: list[Message] | None = None,
+    standalone: str | None = None,
+    fallback: LLMBackend | None = None,
+) -> Iterator[str | Answer]:
+    """Text pieces as the backend produces them, then the final `Answer`.
+
+    The final answer is authoritative: its markers are renumbered 1..k in order of use, so they
+    can differ from the numbers in the streamed pieces. `standalone` is the follow-up already
+    condensed by the caller (the engine condenses before retrieval); when omitted and there is
+    history, it is condensed here. `fallback` overrides `settings.llm.fallback`.
+    """
+    started = time.perf_counter()
+    question = clean_question(question)
+    history = list(history or [])
+    if standalone is None:
+        standalone = condense_question(question, history, backend, settings)
+    base = {"question": question, "backend": backend.name, "standalone_question": standalone if history else None}
+    if should_abstain(standalone, passages, settings):
+        yield REFUSAL
+        yield _refusal(base, list(passages), started)
+        return
+    packed = _pack(standalone, passages, history, settings)
+    request = GenerationRequest(
+        question=standalone,
+        passages=packed,
+        messages=render_messages(standalone, packed, history, settings),
+        max_tokens=settings.llm.max_tokens,
+        temperature=settings.llm.temperature,
+        history=history,
+    )
+    pieces: list[str] = []
+    usage = Usage()
+    try:
+        usage = yield from _generate(backend, request, pieces)
+    except BackendError:
+        alternative = fallback or _configured_fallback(backend, settings)
+        if alternative is None:
+            raise
+        base.update(backend=alternative.name, fallback_from=backend.name)
+        pieces.clear()  # a half-streamed reply is dropped; the final Answer holds the fallback's text
+        usage = yield from _generate(alternative, request, pieces)
+    yield _finish(base, "".join(pieces), packed, usage, started)
+
+
+def _generate(backend: LLMBackend, request: GenerationRequest, pieces: list[str]) -> Iterator[str]:
+    """Stream one backend's deltas as text; returns the usage it reported."""
+    usage = Usage()
+    for delta in backend.stream(request):
+        if delta.text:
+            pieces.append(delta.text)
+            yield delta.text
+        if delta.usage is not None:
+            usage = delta.usage
+    return usage
+
+
+def _pack(question: str, passages: Sequence[Passage], history: list[Message], settings: Settings) -> list[Passage]:
+    """Passages that fit the context window beside the prompt scaffolding and the answer."""
+    count = token_counter(settings)
+    scaffold = sum(count(m.content) + 4 for m in render_messages(question, [], history, settings))
+    budget = settings.llm.context_window - settings.llm.max_tokens - scaffold
+    return pack_passages(passages, budget, count, overhead=PASSAGE_OVERHEAD)
+
+
+def _configured_fallback(backend: LLMBackend, settings: Settings) -> LLMBackend | None:
+    name = settings.llm.fallback
+    if not name or name == backend.name:
+        return None
+    from rag.llm.registry import get_llm  # lazy: the registry imports every backend's module path
+
+    return get_llm(name, settings)
+
+
+def _finish(base: dict, text: str, packed: list[Passage], usage: Usage, started: float) -> Answer:
+    elapsed = (time.perf_counter() - started) * 1000
+    timings = Timings(generate_ms=elapsed, total_ms=elapsed)
+    if is_refusal(text):
+        return Answer(**base, answer=REFUSAL, passages=packed, abstained=True, usage=usage, timings=timings)
+    resolved = resolve_citations(text, packed)
+    notes = [s for s in answer_sentences(resolved.text) if _DISAGREEMENT.match(s)]
+    return Answer(
+        **base,
+        answer=resolved.text,
+        citations=resolved.citations,
+        passages=packed,
+        usage=usage,
+        timings=timings,
+        dropped_markers=resolved.dropped_markers,
+        unsupported_sentences=resolved.unsupported_sentences,
+        disagreements=notes,
+    )
+
+
+def _refusal(base: dict, passages: list[Passage], started: float) -> Answer:
+    elapsed = (time.perf_counter() - started) * 1000
+    return Answer(**base, answer=REFUSAL, passages=passages, abstained=True, timings=Timings(total_ms=elapsed))
