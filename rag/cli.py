@@ -1,0 +1,255 @@
+"""The `rag` command line: index, search, ask, chat, serve, eval, bench."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from rag.engine import RAG
+
+app = typer.Typer(
+    help="Retrieval-augmented answers with citations over your own articles.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+IndexDir = Annotated[
+    Optional[Path],
+    typer.Option("--index-dir", help="index folder [env RAG_INDEX_DIR; default index/default]", show_default=False),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
+TopK = Annotated[Optional[int], typer.Option("--top-k", "-k", min=1, max=100, help="passages to retrieve")]
+Mode = Annotated[Optional[str], typer.Option("--mode", help="dense | lexical | hybrid")]
+LLM = Annotated[Optional[str], typer.Option("--llm", help="LLM backend: extractive | openai | transformers | ...")]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _open(index_dir: Path | None, *, seed: bool = True) -> RAG:
+    from rag.config import Settings
+    from rag.engine import RAG
+
+    return RAG.open(index_dir, Settings(), seed_sample=seed)
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="files and folders to index", show_default=False)],
+    index_dir: IndexDir = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="start a new index instead of updating this one")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Index files and folders (.txt, .md, .html, .jsonl, .pdf); unchanged files are skipped."""
+    from rag.config import Settings
+    from rag.engine import RAG
+
+    settings = Settings()
+    target = Path(index_dir or settings.index_dir)
+    build_dir = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=_parent(target))) if rebuild else target
+    try:
+        with RAG.open(build_dir, settings) as rag:
+            report = rag.add(paths, progress=not as_json and sys.stderr.isatty())
+            stats = rag.stats()
+        if rebuild:
+            _swap_in(build_dir, target)
+    finally:
+        if rebuild and build_dir.exists():
+            shutil.rmtree(build_dir, ignore_errors=True)
+    if as_json:
+        typer.echo(json.dumps({"report": report.model_dump(), "stats": stats.model_dump(), "index_dir": str(target)}))
+    else:
+        _print_report(report, stats, target)
+    failed = report.count("error")
+    if failed and not report.chunks_added and report.count("unchanged") == 0:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="what to look for")],
+    top_k: TopK = None,
+    mode: Mode = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="only these sources")] = None,
+    doc_id: Annotated[Optional[list[str]], typer.Option("--doc-id", help="only these documents")] = None,
+    date_from: Annotated[Optional[str], typer.Option(help="ISO date, inclusive")] = None,
+    date_to: Annotated[Optional[str], typer.Option(help="ISO date, inclusive")] = None,
+    index_dir: IndexDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Print the passages that best match QUERY, with scores and sources."""
+    from rag.types import Filters
+
+    filters = Filters(source=source or None, doc_id=doc_id or None, date_from=date_from, date_to=date_to)
+    with _open(index_dir) as rag:
+        passages = rag.search(query, top_k, filters=filters, mode=mode)
+    if as_json:
+        typer.echo(json.dumps([p.model_dump() for p in passages]))
+        return
+    if not passages:
+        _err("no passage matches")
+    for p in passages:
+        where = p.source or p.doc_id
+        typer.echo(f"{p.rank}. [{p.score:.4f}] {p.title or p.doc_id} — {where}" + (f" ({p.date})" if p.date else ""))
+        typer.echo("   " + _snippet(p.text) + "\n")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="your question")],
+    llm: LLM = None,
+    top_k: TopK = None,
+    mode: Mode = None,
+    index_dir: IndexDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Answer QUESTION from the index, with numbered citations."""
+    from rag.answer.types import Answer
+
+    with _open(index_dir) as rag:
+        if as_json:
+            answer = rag.ask(question, top_k=top_k, llm=llm, mode=mode)
+            typer.echo(answer.model_dump_json())
+            return
+        final = None
+        for piece in rag.stream(question, top_k=top_k, llm=llm, mode=mode):
+            if isinstance(piece, Answer):
+                final = piece
+            else:
+                typer.echo(piece, nl=False)
+        typer.echo()
+    if final is not None:
+        _print_sources(final)
+
+
+@app.command()
+def chat(
+    llm: LLM = None,
+    top_k: TopK = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """A conversation in the terminal; follow-ups are read in the light of earlier turns."""
+    from rag.answer.types import Answer
+    from rag.errors import RagError
+    from rag.llm.base import Message
+
+    history: list[Message] = []
+    with _open(index_dir) as rag:
+        _err("Ask about the indexed articles; an empty line or Ctrl-D ends the chat.")
+        while True:
+            try:
+                question = input("you> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not question:
+                break
+            typer.echo("rag> ", nl=False)
+            final = None
+            try:
+                for piece in rag.stream(question, history=history, top_k=top_k, llm=llm):
+                    if isinstance(piece, Answer):
+                        final = piece
+                    else:
+                        typer.echo(piece, nl=False)
+            except RagError as exc:
+                _err(f"\nerror: {exc}")
+                continue
+            typer.echo()
+            if final is not None:
+                _print_sources(final)
+                history += [Message(role="user", content=question), Message(role="assistant", content=final.answer)]
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    index_dir: IndexDir = None,
+) -> None:
+    """Run the HTTP service (ask, OpenAI-compatible chat, search, documents)."""
+    from rag.api.server import serve as run_server
+    from rag.config import Settings
+
+    settings = Settings()
+    if index_dir is not None:
+        settings = settings.model_copy(update={"index_dir": index_dir})
+    run_server(settings, host=host, port=port, workers=workers)
+
+
+def _print_report(report, stats, target: Path) -> None:  # type: ignore[no-untyped-def]
+    for item in report.items:
+        if item.status in ("error", "skipped", "duplicate"):
+            _err(f"{item.status}: {item.source or item.doc_id}: {item.message}")
+    counts = {s: report.count(s) for s in ("added", "replaced", "unchanged", "duplicate", "skipped", "error")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    typer.echo(f"{summary or 'nothing to do'}; {report.chunks_added} chunks in {report.seconds:.2f}s")
+    typer.echo(f"index {target}: {stats.documents} documents, {stats.chunks} chunks ({stats.embedder})")
+
+
+def _print_sources(answer) -> None:  # type: ignore[no-untyped-def]
+    if answer.abstained or not answer.citations:
+        return
+    typer.echo("\nSources:")
+    for c in answer.citations:
+        where = c.url or c.source or c.doc_id
+        typer.echo(f"[{c.n}] {c.title or c.doc_id} — {where}" + (f" ({c.date})" if c.date else ""))
+        typer.echo(f"    “{_snippet(c.quote, 300)}”")
+    for note in answer.disagreements:
+        typer.echo(f"Note: {note}")
+
+
+def _snippet(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _parent(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target.parent
+
+
+def _swap_in(build_dir: Path, target: Path) -> None:
+    # Rename the old index aside first so that a crash between the two renames loses nothing.
+    old = target.with_name(target.name + ".old")
+    if target.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    build_dir.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _mount_optional_commands() -> None:
+    # Heavier command groups are mounted only when asked for, to keep `rag search` cold start low.
+    wanted = sys.argv[1] if len(sys.argv) > 1 else ""
+    if wanted in ("eval", "--help", "-h", ""):
+        from rag.evaluation.command import eval_command
+
+        app.command("eval", help="Score answers and retrieval on a gold Q&A set or SQuAD.")(eval_command)
+    if wanted in ("bench", "--help", "-h", ""):
+        from rag.bench.command import bench_command
+
+        app.command("bench", help="Benchmark ingest, search and ask against baselines.")(bench_command)
+
+
+def main() -> None:
+    from rag.errors import RagError
+
+    try:
+        _mount_optional_commands()
+    except ImportError:
+        pass
+    try:
+        app()
+    except RagError as exc:
+        _err(f"error: {exc}")
+        sys.exit(2)

@@ -1,0 +1,215 @@
+"""The `RAG` facade: the one object an app, the CLI and the HTTP service talk to."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.config import Settings
+from rag.errors import InvalidQuestionError
+from rag.retrieve import Retriever
+from rag.types import Document, DocumentInfo, Filters, IndexStats, IngestReport, Passage
+
+if TYPE_CHECKING:
+    from rag.answer.types import Answer
+    from rag.llm.base import LLMBackend, Message
+
+log = logging.getLogger("rag")
+
+MAX_QUERY_CHARS = 20_000
+
+
+def sample_corpus_dir() -> Path:
+    """The bundled sample corpus (package data, so a wheel install finds it too)."""
+    return Path(str(resources.files("rag") / "sample_corpus"))
+
+
+class RAG:
+    """An index plus the models that search and answer over it. Safe to share between threads."""
+
+    def __init__(self, settings: Settings, store: Any, embedder: Any) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._write_lock = threading.Lock()
+        self._backends: dict[str, LLMBackend] = {}
+        self._backend_lock = threading.Lock()
+        self.retriever = Retriever(store, embedder, settings.retrieval, _reranker(settings))
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        *,
+        create: bool = True,
+        seed_sample: bool = False,
+    ) -> RAG:
+        """Open the index at `index_dir` (default: settings.index_dir), creating it when absent.
+
+        With `seed_sample`, a new index is filled with the bundled sample corpus so that a first
+        question has something to answer from.
+        """
+        from rag.embed.registry import get_embedder
+        from rag.store import IndexStore
+        from rag.store.dense import configure_faiss
+
+        settings = settings or Settings()
+        if index_dir is not None:
+            settings = settings.model_copy(update={"index_dir": Path(index_dir)})
+        path = Path(settings.index_dir).expanduser()
+        configure_faiss(settings.retrieval.omp_threads)
+        fresh = not IndexStore.exists(path)
+        embedder = get_embedder(settings.embedder)
+        store = IndexStore.open(
+            path,
+            embedder_id=embedder.id,
+            dimension=embedder.dimension,
+            chunking=chunking_manifest(settings),
+            create=create,
+        )
+        rag = cls(settings, store, embedder)
+        if fresh and seed_sample:
+            log.warning("no index at %s yet: indexing the bundled sample corpus first", path)
+            rag.add([sample_corpus_dir()])
+        return rag
+
+    # -- documents -------------------------------------------------------------------------
+
+    def add(self, items: str | Path | Document | Iterable[str | Path | Document], *, progress: bool = False) -> IngestReport:
+        """Index files, folders or Documents; unchanged ones are skipped, changed ones replaced."""
+        from rag.ingest.pipeline import Ingestor
+
+        if isinstance(items, (str, Path, Document)):
+            items = [items]
+        with self._write_lock:
+            return Ingestor(self.settings, self.store, self.embedder).run(list(items), progress=progress)
+
+    def delete(self, doc_id: str) -> bool:
+        with self._write_lock:
+            return self.store.delete([doc_id]) > 0
+
+    def documents(self, offset: int = 0, limit: int = 50) -> list[DocumentInfo]:
+        return self.store.documents(offset, limit)
+
+    def stats(self) -> IndexStats:
+        return self.store.stats()
+
+    # -- search and answers ----------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        filters: Filters | dict | None = None,
+        mode: str | None = None,
+    ) -> list[Passage]:
+        query = clean_query(query)
+        if isinstance(filters, dict):
+            filters = Filters.model_validate(filters)
+        return self.retriever.search(query, k or self.settings.retrieval.top_k, mode=mode, filters=filters)
+
+    def ask(self, question: str, history: list[Message] | None = None, **overrides: Any) -> Answer:
+        """Answer `question` from the index, every sentence cited; abstain when unsupported."""
+        from rag.answer.pipeline import compose_answer
+
+        started = time.perf_counter()
+        backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
+        answer = compose_answer(question, passages, backend, self.settings, history=history, standalone=standalone)
+        return _finish(answer, question, standalone, retrieve_ms, started)
+
+    def stream(self, question: str, history: list[Message] | None = None, **overrides: Any) -> Iterator[str | Answer]:
+        """Yield answer text as it is generated, then the final `Answer` with its citations."""
+        from rag.answer.pipeline import stream_answer
+        from rag.answer.types import Answer
+
+        started = time.perf_counter()
+        backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
+        for piece in stream_answer(question, passages, backend, self.settings, history=history, standalone=standalone):
+            if isinstance(piece, Answer):
+                yield _finish(piece, question, standalone, retrieve_ms, started)
+            else:
+                yield piece
+
+    def backend(self, name: str | None = None) -> LLMBackend:
+        """The LLM backend called `name` (default: the configured one), built once and reused."""
+        from rag.llm.registry import get_llm
+
+        name = name or self.settings.llm.backend
+        with self._backend_lock:
+            if name not in self._backends:
+                self._backends[name] = get_llm(name, self.settings)
+            return self._backends[name]
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> RAG:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _prepare(
+        self, question: str, history: list[Message] | None, overrides: dict[str, Any]
+    ) -> tuple[LLMBackend, str, list[Passage], float]:
+        from rag.answer.condense import condense_question
+
+        unknown = set(overrides) - {"top_k", "llm", "mode", "filters"}
+        if unknown:
+            raise TypeError(f"unknown option(s) {sorted(unknown)}; use top_k, llm, mode or filters")
+        question = clean_query(question)
+        backend = self.backend(overrides.get("llm"))
+        standalone = condense_question(question, history or [], backend, self.settings) if history else question
+        started = time.perf_counter()
+        passages = self.search(
+            standalone, overrides.get("top_k"), filters=overrides.get("filters"), mode=overrides.get("mode")
+        )
+        return backend, standalone, passages, (time.perf_counter() - started) * 1000
+
+
+def clean_query(text: str) -> str:
+    """Strip control characters; reject what cannot be a question."""
+    if not isinstance(text, str):
+        raise InvalidQuestionError("the question must be text")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text).strip()
+    if not cleaned:
+        raise InvalidQuestionError("the question is empty; ask something about the indexed documents")
+    if len(cleaned) > MAX_QUERY_CHARS:
+        raise InvalidQuestionError(
+            f"the question is {len(cleaned):,} characters long; the limit is {MAX_QUERY_CHARS:,}. "
+            "Ask a shorter question."
+        )
+    return cleaned
+
+
+def chunking_manifest(settings: Settings) -> dict[str, Any]:
+    """The chunking parameters an index is built with; opening it with others is an error."""
+    from rag.text.tokens import get_token_counter
+
+    chunking = settings.chunking
+    counter = get_token_counter(chunking.encoding, chunking.encoding_file)
+    return {"size": chunking.size, "overlap": chunking.overlap, "tokenizer": counter.name}
+
+
+def _reranker(settings: Settings) -> Any:
+    if not settings.retrieval.reranker:
+        return None
+    from rag.rerank import CrossEncoderReranker
+
+    return CrossEncoderReranker(settings.retrieval.reranker)
+
+
+def _finish(answer: Answer, question: str, standalone: str, retrieve_ms: float, started: float) -> Answer:
+    answer.question = question
+    if standalone != question:
+        answer.standalone_question = standalone
+    answer.timings.retrieve_ms = round(retrieve_ms, 3)
+    answer.timings.total_ms = round((time.perf_counter() - started) * 1000, 3)
+    return answer
