@@ -1,0 +1,35 @@
+"""POST /v1/ask: a cited answer as JSON, or as server-sent events."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from rag.answer.types import Answer
+from rag.api import answering
+from rag.api.deps import AUTH, MetricsDep, RagDep, SettingsDep
+from rag.api.limits import check_text, check_top_k
+from rag.api.routes._responses import errors
+from rag.api.schemas import AskRequest
+from rag.api.streaming import SSE_HEADERS
+
+router = APIRouter(prefix="/v1", tags=["ask"], dependencies=AUTH)
+
+_SSE_DOC = {
+    "description": "the Answer, or with `stream: true` server-sent events: "
+    "`delta` {text}*, `citations` {citations, abstained}, `done` (the Answer), or `error`",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+
+
+@router.post("/ask", response_model=Answer, responses={200: _SSE_DOC, **errors(400, 502, 504)})
+async def ask(body: AskRequest, request: Request, rag: RagDep, settings: SettingsDep, metrics: MetricsDep):
+    """Answer a question from the index, with [n] markers and the citations behind them."""
+    check_text(body.question, "question", settings.server)
+    check_top_k(body.top_k, settings.server)
+    kw = {"top_k": body.top_k, "llm": body.llm, "mode": body.mode, "filters": body.filters}
+    if not body.stream:
+        return await answering.ask(rag, metrics, body.question, body.history, **kw)
+    iterator, first = await answering.open_stream(rag, body.question, body.history, **kw)
+    events = answering.ask_events(request, metrics, iterator, first)
+    return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -1,0 +1,93 @@
+"""Request and response bodies of rag's own routes (the OpenAI ones live in openai_schemas)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.answer.types import Answer, Citation
+from rag.config import RetrievalMode
+from rag.llm.base import Message
+from rag.types import DocumentInfo, Filters, Passage
+
+
+class _Strict(BaseModel):
+    # A misspelt field ("topk") must fail loudly instead of silently using the default.
+    model_config = ConfigDict(extra="forbid")
+
+
+class AskRequest(_Strict):
+    question: str = Field(min_length=1, description="the question; length limited by server.max_question_chars")
+    top_k: int | None = Field(None, description="passages to retrieve, 1..server.max_top_k")
+    filters: Filters | None = None
+    llm: str | None = Field(None, description="LLM backend for this question; see GET /v1/models ('rag-<name>')")
+    mode: RetrievalMode | None = None
+    stream: bool = Field(False, description="answer as server-sent events: delta*, citations, done")
+    history: list[Message] | None = Field(None, description="earlier turns; the follow-up is condensed with them")
+
+
+class SearchRequest(_Strict):
+    query: str = Field(min_length=1)
+    top_k: int | None = Field(None, description="passages to return, 1..server.max_top_k")
+    filters: Filters | None = None
+    mode: RetrievalMode | None = None
+
+
+class SearchResponse(BaseModel):
+    passages: list[Passage]
+
+
+class DocumentIn(_Strict):
+    text: str = Field(min_length=1)
+    id: str | None = Field(None, description="stable id; derived from the content when absent")
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+    source: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class DocumentsIn(_Strict):
+    documents: list[DocumentIn] = Field(min_length=1)
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentInfo]
+    total: int
+    offset: int
+    limit: int
+
+
+class DeleteResult(BaseModel):
+    doc_id: str
+    deleted: bool
+
+
+class CitationsEvent(BaseModel):
+    """Payload of the `citations` server-sent event."""
+
+    citations: list[Citation]
+    abstained: bool
+
+
+class DeltaEvent(BaseModel):
+    text: str
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+    embedder: str
+    llm: str
+
+
+__all__ = [
+    "Answer", "AskRequest", "CitationsEvent", "DeleteResult", "DeltaEvent", "DocumentIn", "DocumentList",
+    "DocumentsIn", "Health", "Ready", "SearchRequest", "SearchResponse",
+]
