@@ -1,0 +1,146 @@
+"""`sentence-transformers:<hub name or local path>`: any SentenceTransformer model as an embedder.
+
+sentence_transformers (and so torch) is imported in `warm_up()`, never at module import. The model
+helpers here (`resolve_model`, `import_sentence_transformers`, `load_model`) are shared with the
+cross-encoder reranker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from rag.config import EmbedderSettings
+from rag.errors import ConfigError
+
+E5_PROMPTS = ("query: ", "passage: ")
+BGE_QUERY_PROMPT = "Represent this sentence for searching relevant passages: "
+_HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")  # "name" or "org/name"
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """(what to load, short display name): an existing local folder, or a hub name.
+
+    A name that can only be a path (starts with '.', '/' or '~', or has more than one
+    separator) and does not exist is a ConfigError rather than a doomed download.
+    """
+    path = Path(name).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"model path {name} is a file; pass the folder the model was saved to")
+        return str(path.resolve()), path.resolve().name
+    if not _HUB_NAME.match(name):
+        raise ConfigError(
+            f"model path {name} does not exist; pass the folder of a saved model"
+            " (e.g. sentence-transformers:/models/all-MiniLM-L6-v2) or a hub name like 'org/model'"
+        )
+    return name, name
+
+
+def import_sentence_transformers() -> ModuleType:
+    try:
+        import sentence_transformers
+    except ImportError as exc:
+        raise ConfigError(
+            f"sentence-transformers models need the optional extra ({exc}); install it with: pip install 'rag[st]'"
+        ) from exc
+    return sentence_transformers
+
+
+def load_model(load: Callable[..., Any], target: str, name: str, **kwargs: Any) -> Any:
+    """`load(target, **kwargs)`; a failure to find or download the model becomes a ConfigError."""
+    local = os.path.isdir(target)
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+    try:
+        return load(target, local_files_only=local or offline, **kwargs)
+    except (OSError, ValueError) as exc:
+        if local:
+            raise ConfigError(f"cannot load the model in {target}: {exc}; is it a complete saved model folder?") from exc
+        raise ConfigError(
+            f"model {name!r} is not in the local Hugging Face cache and cannot be downloaded here ({exc});"
+            " download it where there is network (e.g. SentenceTransformer(name).save(folder)) and pass the local path:"
+            " sentence-transformers:/path/to/folder"
+        ) from exc
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def auto_prompts(name: str) -> tuple[str, str]:
+    """(query prompt, document prompt) the model family was trained with; empty when unknown."""
+    base = name.lower().rstrip("/").rsplit("/", 1)[-1]
+    if re.search(r"(^|[-_])e5([-_]|$)", base):
+        return E5_PROMPTS
+    if re.search(r"(^|[-_])bge[-_]", base) and "bge-m3" not in base:
+        return BGE_QUERY_PROMPT, ""
+    return "", ""
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a SentenceTransformer model; vectors are always L2-normalised."""
+
+    def __init__(self, name: str, settings: EmbedderSettings | None = None) -> None:
+        self.settings = settings or EmbedderSettings(name=f"sentence-transformers:{name}")
+        self._target, display = resolve_model(name)
+        auto_query, auto_document = auto_prompts(display)
+        explicit = self.settings
+        self.query_prompt = explicit.query_prompt if explicit.query_prompt is not None else auto_query
+        self.document_prompt = explicit.document_prompt if explicit.document_prompt is not None else auto_document
+        self.id = f"sentence-transformers:{display}"
+        # Prompts change the vectors, so they are part of the id that the index manifest checks.
+        if self.query_prompt:
+            self.id += f";query_prompt={self.query_prompt!r}"
+        if self.document_prompt:
+            self.id += f";document_prompt={self.document_prompt!r}"
+        self._name = name
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Import sentence-transformers and load the model; later calls return at once."""
+        with self._lock:
+            if self._model is not None:
+                return
+            st = import_sentence_transformers()
+            device = self.settings.device or default_device()
+            self._model = load_model(st.SentenceTransformer, self._target, self._name, device=device)
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        # sentence-transformers 6 renamed the method; 3.x-5.x only have the old name.
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        size = getter()
+        if size is None:  # some models only know it after one forward pass
+            size = int(self._encode(["dimension probe"], "").shape[1])
+        return int(size)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), self.document_prompt)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text], self.query_prompt)[0]
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        vectors = self._model.encode(
+            texts,
+            prompt=prompt or None,
+            batch_size=self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
