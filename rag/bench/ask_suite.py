@@ -1,0 +1,94 @@
+"""`ask` latency on the bundled sample corpus and on SQuAD, and cold start of `rag search`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rag.bench.timing import dir_size_mb, latencies, percentiles, peak_rss_mb, timed
+
+SAMPLE_QUESTIONS = [
+    "How much will Microsoft invest in Japan?",
+    "What is GENIAC?",
+    "Which companies are building data centres in Japan?",
+    "What cybersecurity cooperation did Japan agree to?",
+    "Which universities are in the US-Japan partnership?",
+]
+
+
+def sample_questions() -> list[str]:
+    gold = Path("eval/gold/dev.jsonl")  # present in a source checkout; the built-ins otherwise
+    if gold.is_file():
+        return [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return SAMPLE_QUESTIONS
+
+
+def run_sample(args: dict[str, Any]) -> dict[str, Any]:
+    """Build the sample index at `index_dir` (kept for the cold-start runs) and time `ask` on it."""
+    from rag import RAG
+    from rag.engine import sample_corpus_dir
+
+    with RAG.open(Path(args["index_dir"])) as rag:
+        report, seconds = timed(lambda: rag.add([sample_corpus_dir()]))
+        questions = sample_questions()
+        ask = percentiles(latencies(rag.ask, questions))
+        search = percentiles(latencies(lambda q: rag.search(q, 5), questions))
+    return {"chunks": report.chunks_added, "ingest_s": round(seconds, 2), "questions": len(questions),
+            "ask": ask, "hybrid_search": search}
+
+
+def run_squad(args: dict[str, Any]) -> dict[str, Any]:
+    """All SQuAD v1.1 dev paragraphs through `RAG.add`; `ask` and search p50/p95 on its questions."""
+    from rag import RAG
+    from rag.evaluation.squad import load_squad
+
+    docs, gold = load_squad(args["path"])
+    questions = [g.question for g in gold][:: max(1, len(gold) // args.get("questions", 200))]
+    with RAG.open(Path(args["index_dir"])) as rag:
+        report, seconds = timed(lambda: rag.add(docs))
+        out = {"paragraphs": len(docs), "chunks": report.chunks_added, "ingest_s": round(seconds, 2),
+               "docs_per_s": round(len(docs) / seconds, 1), "peak_rss_mb": peak_rss_mb(),
+               "index_mb": dir_size_mb(Path(args["index_dir"])), "questions": len(questions)}
+        for mode in ("dense", "lexical", "hybrid"):
+            out[f"search_{mode}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), questions))
+        out["ask"] = percentiles(latencies(rag.ask, questions))
+    return out
+
+
+def cold_start(index_dir: Path, runs: int = 5) -> dict[str, Any]:
+    """Median wall time of fresh processes: `python -c pass`, `import rag.cli`, `rag search ...`."""
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    script = shutil.which("rag", path=str(Path(sys.executable).parent)) or shutil.which("rag")
+    search = [script] if script else [sys.executable, "-c", "from rag.cli import main; main()"]
+    commands = {
+        "python_pass": [sys.executable, "-c", "pass"],
+        "import_rag_cli": [sys.executable, "-c", "import rag.cli"],
+        "rag_search": [*search, "search", "Microsoft investment in Japan", "--index-dir", str(index_dir)],
+    }
+    out: dict[str, Any] = {}
+    for name, cmd in commands.items():
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(cmd, env=env, capture_output=True, check=False)
+            times.append(time.perf_counter() - start)
+        out[f"{name}_s"] = round(statistics.median(times), 3)
+    out["heavy_imports"] = heavy_imports(search, index_dir, env)
+    return out
+
+
+def heavy_imports(search: list[str], index_dir: Path, env: dict[str, str]) -> list[str]:
+    """Top-level modules among torch/transformers/sentence_transformers/llama_index that got imported."""
+    cmd = [sys.executable, "-X", "importtime", "-c", "import sys; from rag.cli import main; "
+           f"sys.argv = ['rag', 'search', 'Microsoft', '--index-dir', {str(index_dir)!r}]; main()"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    heavy = ("torch", "transformers", "sentence_transformers", "llama_index", "fastapi", "uvicorn")
+    found = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
+    return sorted(found & set(heavy))

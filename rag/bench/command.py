@@ -1,0 +1,106 @@
+"""`rag bench` (and `python -m rag.bench`): run the suites, print the table, write bench.json."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rag.bench.report import render, write_json
+from rag.bench.timing import run_task
+
+DEFAULT_SQUAD = Path("/work/shared/bench/squad-v1.1/dev-v1.1.json")
+TEN_MILLION = 10_000_000
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(float(part)) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"--sizes {text!r}: give chunk counts separated by commas, e.g. 10000,100000") from None
+    if not sizes or min(sizes) < 100:
+        raise typer.BadParameter("--sizes: every size must be at least 100 chunks")
+    return sizes
+
+
+def bench_command(
+    quick: Annotated[bool, typer.Option("--quick", help="10k chunks only, small ANN run (about 2 minutes)")] = False,
+    sizes: Annotated[str, typer.Option("--sizes", help="synthetic corpus sizes in chunks, comma-separated")] = "10000,100000,1000000",
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="where bench.json goes")] = Path("bench/out"),
+    facade_max: Annotated[int, typer.Option("--facade-max", help="largest size built through RAG.add; above it only the vector index is measured")] = 100_000,
+    ann_max_rows: Annotated[int, typer.Option("--ann-max-rows", help="rows for the HNSW/SQ8 run; larger sizes are extrapolated")] = 200_000,
+    batch_docs: Annotated[int, typer.Option("--batch-docs", help="documents per RAG.add call above 10k chunks (0: one call)")] = 4000,
+    squad: Annotated[Path, typer.Option("--squad", help="SQuAD v1.1 JSON for the realism runs (skipped when absent)")] = DEFAULT_SQUAD,
+    queries: Annotated[int, typer.Option("--queries", min=10, help="queries per measurement")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="synthetic corpus seed")] = 0,
+) -> None:
+    """Benchmark ingest, search, ask and cold start against raw FAISS, bm25s and LlamaIndex."""
+    size_list = [10_000] if quick and sizes == "10000,100000,1000000" else parse_sizes(sizes)
+    ann_rows = min(10_000 if quick else ann_max_rows, max(size_list))
+    work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    results: dict[str, Any] = {"machine": _machine(), "args": {"quick": quick, "sizes": size_list, "seed": seed,
+                                                                "batch_docs": batch_docs, "queries": queries}}
+    started = time.perf_counter()
+    try:
+        results["sizes"] = _sizes(size_list, facade_max, batch_docs, queries, seed, work)
+        big = [n for n in size_list if n > facade_max] or [max(size_list)]
+        results["ann"] = {str(n): _task("ann", {"n_rows": min(n, ann_rows), "seed": seed, "queries": queries}, work, 900)
+                          for n in big}
+        results["sample"] = _task("sample", {"index_dir": str(work / "sample")}, work, 300)
+        if squad.is_file():
+            results["squad"] = _task("squad", {"path": str(squad), "index_dir": str(work / "squad"),
+                                               "questions": queries}, work, 600)
+        from rag.bench.ask_suite import cold_start
+
+        results["cold_start"] = cold_start(work / "sample")
+        results["ten_million_tokens"] = _ten_million(results["sizes"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    typer.echo(render(results))
+    typer.echo(f"\nwrote {write_json(results, out_dir)} in {results['total_s']} s")
+
+
+def _sizes(sizes: list[int], facade_max: int, batch_docs: int, queries: int, seed: int, work: Path) -> dict[str, Any]:
+    out = {}
+    for n in sizes:
+        if n > facade_max:
+            continue
+        args = {"n_chunks": n, "seed": seed, "queries": queries, "workdir": str(work),
+                "batch_docs": 0 if n <= 10_000 else batch_docs, "llama": True}
+        out[str(n)] = _task("size", args, work, 1800)
+        shutil.rmtree(work / f"synthetic-{n}", ignore_errors=True)
+    return out
+
+
+def _task(name: str, args: dict[str, Any], work: Path, timeout: float) -> dict[str, Any]:
+    typer.echo(f"running {name} {args.get('n_chunks') or args.get('n_rows') or ''}...", err=True)
+    return run_task(name, args, work / f"{name}-{time.monotonic_ns()}.json", timeout)
+
+
+def _ten_million(sizes: dict[str, Any]) -> dict[str, Any] | None:
+    """10M tokens' ingest time from the largest facade run's measured tokens/s (or its own time)."""
+    runs = [r["ingest"] for r in sizes.values() if "ingest" in r]
+    if not runs:
+        return None
+    ing = max(runs, key=lambda r: r["tokens"])
+    measured = ing["tokens"] >= TEN_MILLION
+    seconds = round(TEN_MILLION / ing["tokens_per_s"], 1)
+    method = (f"measured rate over {ing['tokens'] / 1e6:.1f}M tokens" if measured
+              else f"extrapolated from {ing['tokens'] / 1e6:.1f}M tokens")
+    return {"seconds": seconds, "method": method, "tokens_per_s": ing["tokens_per_s"]}
+
+
+def _machine() -> dict[str, Any]:
+    import os
+
+    import faiss
+    import numpy
+
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+            "faiss": faiss.__version__, "numpy": numpy.__version__}

@@ -1,0 +1,53 @@
+"""The synthetic corpus is deterministic, and a tiny quick run writes the expected JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rag.bench.synthetic import Generator, entity_name
+
+
+def test_generator_is_deterministic() -> None:
+    a, b = Generator(seed=7).corpus(20, 10), Generator(seed=7).corpus(20, 10)
+    assert [d.text for d in a.documents] == [d.text for d in b.documents]
+    assert a.queries == b.queries
+    assert [d.text for d in Generator(seed=8).corpus(20, 10).documents] != [d.text for d in a.documents]
+
+
+def test_queries_name_an_entity_of_their_target_document() -> None:
+    corpus = Generator(seed=1).corpus(30, 15)
+    by_id = {d.id: d.text for d in corpus.documents}
+    for query in corpus.queries:
+        assert query.target in query.text
+        assert query.target in by_id[query.doc_id]
+        assert query.text not in by_id[query.doc_id]  # held out of the document
+
+
+def test_entity_names_are_unique() -> None:
+    names = [entity_name(i) for i in range(20_000)]
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.slow
+def test_quick_bench_writes_json(tmp_path, monkeypatch) -> None:
+    import typer
+
+    from rag.bench.command import bench_command
+
+    app = typer.Typer()
+    app.command()(bench_command)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--quick", "--sizes", "2000", "--out-dir", str(tmp_path / "out"),
+                                      "--queries", "20", "--squad", str(tmp_path / "absent.json")])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "bench.json").read_text())
+    assert {"machine", "sizes", "ann", "sample", "cold_start", "ten_million_tokens"} <= set(data)
+    size = data["sizes"]["2000"]
+    assert "error" not in size, size
+    assert {"ingest", "search", "dense_overhead", "batch_qps", "threads", "lexical", "updates"} <= set(size)
+    assert size["updates"]["stale_hits_after_delete"] == 0
+    assert "error" not in data["ann"]["2000"]
+    assert "RAG.search hybrid" in result.output
