@@ -244,10 +244,7 @@ def _mount_optional_commands() -> None:
 def main() -> None:
     from rag.errors import RagError
 
-    try:
-        _mount_optional_commands()
-    except ImportError:
-        pass
+    _mount_optional_commands()
     try:
         app()
     except RagError as exc:

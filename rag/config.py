@@ -27,7 +27,7 @@ class _Group(BaseModel):
 
 
 class ChunkingSettings(_Group):
-    size: int = Field(256, ge=16, le=8192, description="chunk size in tokens")
+    size: int = Field(512, ge=16, le=8192, description="chunk size in tokens (512 won on the gold dev set: see README)")
     overlap: int = Field(32, ge=0, description="tokens shared by neighbouring chunks")
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
     encoding_file: Path | None = Field(None, description="local .tiktoken ranks file for `encoding`")
@@ -45,9 +45,16 @@ class RetrievalSettings(_Group):
     mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=100)
     candidates: int = Field(50, ge=1, description="hits taken from each retriever before fusion")
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex", description="hybrid fusion: weighted sum of max-normalised scores, or reciprocal rank fusion"
+    )
     rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
-    dense_weight: float = Field(1.0, ge=0)
-    lexical_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(0.2, ge=0, description="share of the dense score in hybrid fusion")
+    lexical_weight: float = Field(0.8, ge=0, description="share of the BM25 score in hybrid fusion")
+    focus_weight: float = Field(
+        0.7, ge=0, le=1, description="share of best-sentence query coverage in the final score (0: off)"
+    )
+    focus_depth: int = Field(30, ge=1, description="fused candidates re-scored by sentence focus")
     max_per_document: int = Field(2, ge=1, description="passages of one document in a result list")
     duplicate_threshold: float = Field(0.8, gt=0, le=1, description="word-shingle overlap above which a passage counts as a copy")
     reranker: str | None = Field(None, description="sentence-transformers CrossEncoder name or path; off when unset")

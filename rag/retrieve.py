@@ -12,6 +12,8 @@ import numpy as np
 
 from rag.config import RetrievalSettings
 from rag.errors import ConfigError
+from rag.focus import FocusQuery, sentence_focus
+from rag.text.analyze import terms
 from rag.types import Filters, Passage
 
 if TYPE_CHECKING:
@@ -60,17 +62,38 @@ class Retriever:
             return []
         pool = max(self.settings.candidates, 4 * k)
         candidates = self._fuse(self._ranked_lists(query, mode, pool, allowed))
-        chunks = self.store.chunks([c.id for c in candidates[: max(4 * k, 20)]])
-        by_id = {chunk.id: chunk for chunk in chunks}
-        ranked = [(by_id[c.id], c) for c in candidates if c.id in by_id]
         wanted = 3 * k if self.reranker is not None else k
-        chosen = diversify(ranked, wanted, self.settings.max_per_document, self.settings.duplicate_threshold)
+        chosen = self._choose(query, mode, candidates, wanted)
         passages = [_to_passage(chunk, cand) for chunk, cand in chosen]
         if self.reranker is not None and passages:
             passages = self.reranker.rerank(query, passages)[:k]
         for rank, passage in enumerate(passages, start=1):
             passage.rank = rank
         return passages
+
+    def _choose(
+        self, query: str, mode: str, candidates: list[_Candidate], wanted: int
+    ) -> list[tuple[StoredChunk, _Candidate]]:
+        """Fetch candidate chunks in growing windows until diversification has `wanted` of them.
+
+        Most searches stop at the first window; a document whose many chunks fill the top of the
+        list makes the window grow so that other documents get their turn.
+        """
+        window = max(4 * wanted, self.settings.focus_depth)
+        fetched: list[tuple[StoredChunk, _Candidate]] = []
+        taken = 0
+        while True:
+            batch, taken = candidates[taken:window], window
+            by_id = {chunk.id: chunk for chunk in self.store.chunks([c.id for c in batch])}
+            fetched += [(by_id[c.id], c) for c in batch if c.id in by_id]
+            ranked = fetched if mode == "dense" else self._focus(query, list(fetched))
+            # Focus is lexical evidence; a dense-only search stays purely semantic.
+            chosen, complete = diversify(
+                ranked, wanted, self.settings.max_per_document, self.settings.duplicate_threshold
+            )
+            if complete or window >= len(candidates):
+                return chosen
+            window *= 2
 
     def _ranked_lists(
         self, query: str, mode: str, pool: int, allowed: np.ndarray | None
@@ -87,23 +110,42 @@ class Retriever:
 
     def _fuse(self, lists: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[_Candidate]:
         weights = {"dense": self.settings.dense_weight, "lexical": self.settings.lexical_weight}
-        single = len(lists) == 1
+        rrf = self.settings.fusion == "rrf" and len(lists) > 1
         candidates: dict[int, _Candidate] = {}
         for name, (scores, ids) in lists.items():
-            rank = 0
-            for score, chunk_id in zip(scores.tolist(), ids.tolist()):
-                if chunk_id < 0:
-                    continue
-                rank += 1
+            keep = ids >= 0
+            scores, ids = scores[keep].astype(np.float64), ids[keep]
+            weight = weights[name] if len(lists) > 1 else 1.0
+            contributions = (
+                weight / (self.settings.rrf_k + np.arange(1, len(ids) + 1)) if rrf else weight * _max_norm(scores)
+            )
+            for score, chunk_id, part in zip(scores.tolist(), ids.tolist(), contributions.tolist()):
                 cand = candidates.setdefault(chunk_id, _Candidate(chunk_id))
-                cand.scores[name] = float(score)
-                # One list: keep its own score so callers see cosine or BM25, not an RRF artefact.
-                cand.fused += float(score) if single else weights[name] / (self.settings.rrf_k + rank)
-        ordered = sorted(candidates.values(), key=lambda c: c.fused, reverse=True)
-        if not single:
-            for cand in ordered:
-                cand.scores["rrf"] = cand.fused
-        return ordered
+                cand.scores[name] = score
+                cand.fused += part
+        return sorted(candidates.values(), key=lambda c: c.fused, reverse=True)
+
+    def _focus(self, query: str, ranked: list[tuple[StoredChunk, _Candidate]]) -> list[tuple[StoredChunk, _Candidate]]:
+        """Re-score the head of the list by how well one sentence covers the query (see rag.focus)."""
+        weight = self.settings.focus_weight
+        head, tail = ranked[: self.settings.focus_depth], ranked[self.settings.focus_depth :]
+        focus = FocusQuery.build(self.store.term_idf(terms(query))) if weight > 0 and head else None
+        for _, cand in head:
+            cand.scores.setdefault("fused", cand.fused)  # the pre-focus score, kept across re-runs
+        fused = _max_norm(np.array([cand.scores["fused"] for _, cand in head], dtype=np.float64))
+        for (chunk, cand), base in zip(head, fused.tolist()):
+            if focus is not None and focus.pattern is not None:
+                cand.scores["focus"] = sentence_focus(focus, chunk.text)
+                cand.fused = (1 - weight) * base + weight * cand.scores["focus"]
+        head.sort(key=lambda item: item[1].fused, reverse=True)
+        return head + tail
+
+
+def _max_norm(values: np.ndarray) -> np.ndarray:
+    # Divide by the best score rather than min-max: near-tied lists keep near-tied values.
+    values = np.clip(values, 0.0, None)
+    top = values.max() if len(values) else 0.0
+    return values / top if top > 0 else np.zeros_like(values)
 
 
 def diversify(
@@ -111,12 +153,13 @@ def diversify(
     k: int,
     max_per_document: int,
     duplicate_threshold: float,
-) -> list[tuple[StoredChunk, _Candidate]]:
+) -> tuple[list[tuple[StoredChunk, _Candidate]], bool]:
     """Take the best `k`, skipping near-copies of passages already taken and capping each document.
 
     A passage is a near-copy when at least `duplicate_threshold` of its word shingles are already
     covered by chosen passages (the same quotation carried by several articles). When the cap
-    leaves fewer than `k`, capped passages are taken back in rank order; copies never are.
+    leaves fewer than `k`, capped passages are taken back in rank order; copies never are. The flag
+    says whether `k` were found without taking capped ones back.
     """
     chosen: list[tuple[StoredChunk, _Candidate]] = []
     capped: list[tuple[StoredChunk, _Candidate]] = []
@@ -134,21 +177,19 @@ def diversify(
         per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
         covered |= shingles
         chosen.append((chunk, cand))
+    complete = len(chosen) >= k
     for item in capped:
         if len(chosen) >= k:
             break
         chosen.append(item)
-    if len(chosen) > 1:
-        order = {id(item[0]): i for i, item in enumerate(ranked)}
-        chosen.sort(key=lambda item: order[id(item[0])])
-    return chosen
+    return chosen, complete
 
 
 def _shingles(text: str) -> set[int]:
     words = _WORD.findall(text.lower())
     if len(words) < _SHINGLE:
-        return {hash(" ".join(words))} if words else set()
-    return {hash(" ".join(words[i : i + _SHINGLE])) for i in range(len(words) - _SHINGLE + 1)}
+        return {hash(tuple(words))} if words else set()
+    return set(map(hash, zip(*(words[i:] for i in range(_SHINGLE)))))
 
 
 def _to_passage(chunk: StoredChunk, cand: _Candidate) -> Passage:

@@ -35,15 +35,17 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         pending: list[StoredDocument] = []
+        pending_chunks = 0
         taken: dict[str, str] = {}  # content hash -> doc id, for copies inside this batch
         for document in self._documents(items, report, progress):
             stored = self._prepare(document, report, taken)
             if stored is None:
                 continue
             pending.append(stored)
-            if sum(len(doc.chunks) for doc in pending) >= WRITE_BATCH:
+            pending_chunks += len(stored.chunks)
+            if pending_chunks >= WRITE_BATCH:
                 self._flush(pending)
-                pending = []
+                pending, pending_chunks = [], 0
         self._flush(pending)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
