@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.store.lexical import BM25Index, query_hashes
+from rag.store.lexical import BM25Index, query_hashes, term_hashes as _term_hashes
 
 Postings = list[tuple[np.ndarray, np.ndarray] | None]
 
@@ -88,6 +88,23 @@ def search_segments(
     ids = np.concatenate([p[1] for p in parts])
     order = np.lexsort((ids, -scores))[:k]  # ties broken by id so results are reproducible
     return scores[order], ids[order]
+
+
+def term_idf(views: Sequence[SegmentView], words: Sequence[str]) -> dict[str, float]:
+    """IDF of analysed terms over the live rows of all segments (same formula as scoring)."""
+    unique = list(dict.fromkeys(words))
+    n_live = sum(v.live_rows for v in views)
+    if not unique or n_live == 0:
+        return {}
+    hashes = _term_hashes(unique)
+    df = np.zeros(len(unique), dtype=np.float64)
+    for view in views:
+        for t, hit in enumerate(view.index.postings(hashes)):
+            if hit is not None:
+                dead = np.count_nonzero(view.deleted_mask[hit[0]]) if view.deleted_mask is not None else 0
+                df[t] += len(hit[0]) - dead
+    idf = np.log1p((n_live - df + 0.5) / (df + 0.5))
+    return dict(zip(unique, idf.tolist()))
 
 
 def _segment_top(

@@ -74,7 +74,7 @@ class IndexStore:
             if params is not None and params.to_meta() != meta.get("params"):
                 meta["params"] = mf.normalise(params.to_meta())
                 catalog.commit(WritePlan(meta={"params": meta["params"]}))
-            return cls(path, catalog, meta, StoreParams.from_meta(meta.get("params", {})))
+            return cls(path, catalog, meta, StoreParams.from_meta(meta.get("params", {})).for_embedder(embedder_id))
         except BaseException:
             catalog.close()
             raise
@@ -114,6 +114,10 @@ class IndexStore:
     def lexical_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), 1-D, at most k, best first; only chunks sharing a term with the query."""
         return self._snapshot.lexical_search(query, k, allowed)
+
+    def term_idf(self, words: list[str]) -> dict[str, float]:
+        """BM25 IDF of analysed terms (see `rag.text.analyze.terms`) over the live chunks."""
+        return self._snapshot.term_idf(words)
 
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
         """Chunks in the order of `ids`; ids deleted meanwhile by a concurrent write are left out."""
@@ -174,8 +178,12 @@ class IndexStore:
             return None
         vectors = np.concatenate([np.asarray(d.vectors, dtype=np.float32) for d in docs if d.chunks])
         ids = np.arange(first_id, first_id + len(texts), dtype=np.int64)
+        with_terms = [d for d in docs if d.chunks]
+        terms = None
+        if all(d.chunk_terms is not None for d in with_terms):
+            terms = [t for d in with_terms for t in d.chunk_terms]
         return build_segment(self.path / SEGMENTS_DIR, name, ids, vectors, texts, self._meta["dimension"],
-                             self.params)
+                             self.params, terms)
 
     def _commit(self, plan: WritePlan, segment: Segment | None, dropped: Sequence[str]) -> None:
         """Commit the catalog, then swap in the new snapshot; on failure remove the new segment."""

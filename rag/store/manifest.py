@@ -66,8 +66,7 @@ def render(meta: dict[str, Any], *, documents: int, chunks: int, deleted: int,
         "fingerprint": meta.get("fingerprint"),
         "counts": {"documents": documents, "chunks": chunks, "deleted_not_compacted": deleted},
         "segments": [{"name": name, "kind": kind, "rows": rows} for name, kind, rows in segments],
-        "dense": {"metric": "inner_product", "flat_max_rows": params.get("flat_max_rows"),
-                  "hnsw": params.get("hnsw")},
+        "dense": dense_policy(meta),
         "lexical": {"scoring": "okapi-bm25", "k1": params.get("k1"), "b": params.get("b"),
                     "analyzer": "rag.text.analyze.terms", "term_ids": "blake2b-64"},
         "compaction": {key: params.get(key) for key in
@@ -75,6 +74,18 @@ def render(meta: dict[str, Any], *, documents: int, chunks: int, deleted: int,
         "created": meta.get("created"),
         "updated": meta.get("updated"),
     }
+
+
+def dense_policy(meta: dict[str, Any]) -> dict[str, Any]:
+    """The dense index choice: the configured override, what segments above the threshold get, parameters."""
+    from rag.store.params import StoreParams  # params -> dense -> faiss; keep this module light
+
+    raw = meta.get("params", {})
+    params = StoreParams.from_meta(raw).for_embedder(meta.get("embedder_id") or "")
+    above = params.dense_kind(params.flat_max_rows + 1)
+    return {"metric": "inner_product", "flat_max_rows": params.flat_max_rows, "index": params.dense_index,
+            "storage": params.dense_storage, "above_flat_max_rows": above,
+            "hnsw": raw.get("hnsw"), "ivf": raw.get("ivf")}
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:

@@ -47,12 +47,22 @@ def segment_name(sequence: int) -> str:
     return f"seg-{sequence:06d}"
 
 
+def new_dense(dimension: int, rows: int, params: StoreParams) -> VectorIndexImpl:
+    """The dense index for a new segment: kind from rows and embedder (`StoreParams.dense_kind`)."""
+    return new_vector_index(dimension, rows, flat_max_rows=params.flat_max_rows, hnsw=params.hnsw, ivf=params.ivf,
+                            embedder_id=params.embedder_id, dense_index=params.dense_index,
+                            storage=params.dense_storage)
+
+
 def build_segment(root: Path, name: str, ids: np.ndarray, vectors: np.ndarray, texts: list[str],
-                  dimension: int, params: StoreParams) -> Segment:
-    """Index the rows in memory, write them to `root/name` atomically, and return the segment."""
-    dense = new_vector_index(dimension, len(ids), flat_max_rows=params.flat_max_rows, hnsw=params.hnsw)
+                  dimension: int, params: StoreParams, terms: list[np.ndarray] | None = None) -> Segment:
+    """Index the rows in memory, write them to `root/name` atomically, and return the segment.
+
+    `terms` (per text, as `analyse_terms` gives them) spares analysing texts a worker already did.
+    """
+    dense = new_dense(dimension, len(ids), params)
     dense.add(ids, vectors)
-    lexical = BM25Index.build(ids, texts, k1=params.k1, b=params.b)
+    lexical = BM25Index.build(ids, texts, k1=params.k1, b=params.b, terms=terms)
     segment = Segment(name, dense, lexical)
     publish_segment(root, segment)
     return segment
@@ -86,7 +96,7 @@ def load_segment(root: Path, name: str, rows: int, params: StoreParams) -> Segme
     folder = root / name
     if not folder.is_dir():
         raise IndexCorruptError(f"segment folder {folder} listed in the catalog is missing; rebuild the index")
-    dense = load_vector_index(folder / DENSE_FILE, hnsw=params.hnsw)
+    dense = load_vector_index(folder / DENSE_FILE, hnsw=params.hnsw, ivf=params.ivf)
     lexical = BM25Index.load(folder / LEXICAL_FILE, k1=params.k1, b=params.b)
     if dense.ntotal != rows or len(lexical.ids) != rows:
         raise IndexCorruptError(
@@ -119,7 +129,7 @@ def merge_segments(root: Path, name: str, parts: list[tuple[Segment, IdSet]], di
     all_ids = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
     if not len(all_ids):
         return None
-    dense = new_vector_index(dimension, len(all_ids), flat_max_rows=params.flat_max_rows, hnsw=params.hnsw)
+    dense = new_dense(dimension, len(all_ids), params)
     dense.add(all_ids, np.concatenate(vectors))
     lexical = BM25Index.merge(lexical_parts, k1=params.k1, b=params.b)
     segment = Segment(name, dense, lexical)

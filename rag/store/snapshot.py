@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.store.bm25 import SegmentView, search_segments
+from rag.store.bm25 import SegmentView, search_segments, term_idf
 from rag.store.dense import IdSet, as_queries, empty_hits
 from rag.store.segments import Segment
 
@@ -68,6 +68,9 @@ class Snapshot:
         """(scores, ids), 1-D, best first, BM25 with statistics over all live rows."""
         views = [s.lexical for s in self.segments]
         return search_segments(views, query, k, allowed, k1=self.k1, b=self.b)
+
+    def term_idf(self, words: list[str]) -> dict[str, float]:
+        return term_idf([s.lexical for s in self.segments], words)
 
 
 def make_snapshot(

@@ -102,3 +102,72 @@ def test_merge_keeps_only_wanted_rows():
     s2, i2 = expected.search("interest rates", 5)
     assert i1.tolist() == i2.tolist()
     np.testing.assert_allclose(s1, s2, rtol=1e-5)
+
+
+ANALYSE_CASES = [
+    *TEXTS,
+    "",
+    "the of and",
+    "It’s the U.S. economy: 2.9% growth, don’t Don't worry; café naïve STRASSE straße a_b x’y",
+    "Ünïcödé ΑΘΗΝΑ 東京 tokyo’s İstanbul e.g. investors invested in investment",
+]
+
+
+def test_analyse_terms_is_term_hashes_of_terms():
+    from rag.store.lexical import analyse_terms, term_hashes
+    from rag.text.analyze import terms
+
+    for text, hashes in zip(ANALYSE_CASES, analyse_terms(ANALYSE_CASES)):
+        assert hashes.dtype == np.uint64
+        assert hashes.tolist() == term_hashes(terms(text)).tolist(), text
+    # Second pass: from the per-process word cache.
+    assert [h.tolist() for h in analyse_terms(ANALYSE_CASES)] == [term_hashes(terms(t)).tolist() for t in ANALYSE_CASES]
+
+
+def _reference_postings(texts):
+    """The postings as built before analysis was vectorised: a Counter per text."""
+    from collections import Counter
+
+    from rag.store.lexical import term_hashes
+    from rag.text.analyze import terms
+
+    cells, lengths = set(), []
+    for row, text in enumerate(texts):
+        counts = Counter(terms(text))
+        lengths.append(float(sum(counts.values())))
+        cells |= {(row, int(term_hashes([term])[0]), float(tf)) for term, tf in counts.items()}
+    return cells, lengths
+
+
+def _postings_of(index: BM25Index):
+    coo = index.matrix.tocoo()
+    cells = {(int(r), int(index.term_hashes[c]), float(v)) for r, c, v in zip(coo.row, coo.col, coo.data)}
+    return cells, index.lengths.tolist()
+
+
+def test_build_matches_per_text_counting_and_precomputed_terms():
+    from rag.store.lexical import analyse_terms
+
+    ids = np.arange(10, 10 + len(ANALYSE_CASES))
+    from_texts = BM25Index.build(ids, list(ANALYSE_CASES))
+    from_terms = BM25Index.build(ids, list(ANALYSE_CASES), terms=analyse_terms(ANALYSE_CASES))
+    assert _postings_of(from_texts) == _reference_postings(ANALYSE_CASES)
+    assert _postings_of(from_terms) == _postings_of(from_texts)
+    assert np.array_equal(from_terms.term_hashes, from_texts.term_hashes)
+    assert np.array_equal(from_terms.matrix.indptr, from_texts.matrix.indptr)
+    assert np.array_equal(from_terms.matrix.indices, from_texts.matrix.indices)
+    assert np.array_equal(from_terms.matrix.data, from_texts.matrix.data)
+    s1, i1 = from_texts.search("interest rates", k=5)
+    s2, i2 = from_terms.search("interest rates", k=5)
+    assert np.array_equal(i1, i2) and np.allclose(s1, s2)
+
+
+def test_build_with_only_stopwords_or_nothing():
+    index = BM25Index.build(np.arange(2), ["the of", ""])
+    assert index.matrix.shape == (2, 0) and index.lengths.tolist() == [0.0, 0.0]
+    assert BM25Index.build(np.arange(0), []).matrix.shape == (0, 0)
+
+
+def test_build_rejects_mismatched_terms():
+    with pytest.raises(ValueError):
+        BM25Index.build(np.arange(2), ["a b", "c d"], terms=[np.empty(0, np.uint64)])
