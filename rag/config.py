@@ -33,6 +33,13 @@ class ChunkingSettings(_Group):
     encoding_file: Path | None = Field(None, description="local .tiktoken ranks file for `encoding`")
 
 
+class IngestSettings(_Group):
+    workers: int | None = Field(
+        None, ge=1,
+        description="processes that clean, chunk and embed large batches (1: in-process); min(CPUs, 4) when unset",
+    )
+
+
 class EmbedderSettings(_Group):
     name: str = Field("hashing", description="'hashing' or 'sentence-transformers:<name or path>'")
     batch_size: int = Field(64, ge=1)
@@ -77,6 +84,7 @@ class LLMSettings(_Group):
 
 class AnswerSettings(_Group):
     max_sentences: int = Field(3, ge=1, le=10)
+    abstain: bool = Field(True, description="abstain when retrieval does not support an answer (off: always try)")
     abstain_threshold: float = Field(0.0, ge=0, description="minimum support score below which rag abstains")
 
 
@@ -108,6 +116,7 @@ class Settings(BaseSettings):
     )
     chunking: ChunkingSettings = ChunkingSettings()
     embedder: EmbedderSettings = EmbedderSettings()
+    ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()

@@ -16,8 +16,10 @@ pass per text plus a few numpy operations over all its tokens.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import weakref
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,6 +93,7 @@ class _WordCache:
         self._max_words = max_words
         self._lock = threading.Lock()
         self._reset()
+        _CACHES.add(self)
 
     def _reset(self) -> None:
         # Fresh arrays rather than cleared ones: snapshots handed out earlier stay valid.
@@ -156,8 +159,32 @@ class _WordCache:
             self._char_val = _resized(self._char_val, size)
 
 
+# A forked ingest worker inherits the caches; each lock is held across fork() so that the child's
+# copy is consistent (no other thread half-way through `_add`) and can be released in the child.
+_CACHES: "weakref.WeakSet[_WordCache]" = weakref.WeakSet()
+_HELD: list[_WordCache] = []
+
+
+def _before_fork() -> None:
+    for cache in sorted(_CACHES, key=id):
+        cache._lock.acquire()
+        _HELD.append(cache)
+
+
+def _after_fork() -> None:
+    while _HELD:
+        _HELD.pop()._lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)
+
+
 class HashingEmbedder:
     """Download-free embedder; see the module docstring for the features."""
+
+    # Pure numpy and Python state: ingestion may run it in forked worker processes.
+    parallel_safe = True
 
     def __init__(self, params: HashingParams | None = None) -> None:
         self.params = params or HashingParams()

@@ -43,6 +43,7 @@ _TAIL_START = re.compile(
     """
 )
 _LEADING_META = re.compile(r"(?i)^\s*(?:date|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}(?:[T ][\d:]+Z?)?\s+")
+_SPACES = re.compile(r"[ \t]{2,}|\t")  # runs of spaces and tabs -> one space (a lone space stays)
 _BREADCRUMB_SEP = re.compile(r"\s+[/>»›|]\s+")
 _DOUBLED = re.compile(r"\b(the|an|of|to|in|on|and|for|is)\s+\1\b")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])(?=\s|$)")
@@ -61,7 +62,9 @@ def clean_text(text: str) -> str:
 
 def _normalise_line(line: str) -> str:
     line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    line = re.sub(r"[ \t]+", " ", line).strip()
+    if "  " in line or "\t" in line:  # most lines have single spaces only: skip the rewrite
+        line = _SPACES.sub(" ", line)
+    line = line.strip()
     line = _SPACE_BEFORE_PUNCT.sub(r"\1", line)
     return _DOUBLED.sub(r"\1", line)
 
