@@ -135,6 +135,8 @@ def score_question(item: GoldItem, passages: Sequence[Passage], answer: Answer) 
         scores["str_em"] = m.str_em(predicted, item.answers)
         scores["em"] = m.exact_match(predicted, item.answers)
         scores["f1"] = m.token_f1(predicted, item.answers)
+        # Length of what was said; abstentions say nothing, so they are left out of the mean.
+        scores["answer_words"] = None if answer.abstained else float(len(predicted.split()))
         for k in KS:
             scores[f"answer_recall@{k}"] = m.answer_recall_at_k(texts, item.answers, k)
         scores["answer_mrr"] = m.reciprocal_rank(m.answer_rank(texts, item.answers))
