@@ -38,6 +38,8 @@ class BodyLimitMiddleware:
         limit, setting = self.limit_for(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
+            if declared <= DRAIN_BYTES:
+                await _drain(receive)
             await _reply(scope, send, BodyTooLarge(limit, setting))
             return
         received = 0
@@ -63,6 +65,19 @@ class BodyLimitMiddleware:
             # Reached only when the overflow escaped the app's handlers (e.g. mid-stream).
             if not started:
                 await _reply(scope, send, exc)
+
+
+# A client that is still sending when the 413 goes out sees a reset instead of the JSON error.
+# Bodies up to this size are read and dropped first so the client gets the clear answer;
+# anything larger gets the answer and a closed connection, never unbounded reading.
+DRAIN_BYTES = 16_000_000
+
+
+async def _drain(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def _content_length(scope: Scope) -> int | None:
