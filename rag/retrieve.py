@@ -79,7 +79,8 @@ class Retriever:
         Most searches stop at the first window; a document whose many chunks fill the top of the
         list makes the window grow so that other documents get their turn.
         """
-        window = max(4 * wanted, self.settings.focus_depth)
+        # Focus re-scores the head of the list, so it needs those texts; dense needs only a margin.
+        window = 2 * wanted + 4 if mode == "dense" else max(2 * wanted, self.settings.focus_depth)
         fetched: list[tuple[StoredChunk, _Candidate]] = []
         taken = 0
         while True:
