@@ -44,30 +44,61 @@ def strip_markers(text: str) -> str:
     return re.sub(r"\s{2,}", " ", MARKER.sub("", text)).replace(" .", ".").strip()
 
 
-def resolve_citations(text: str, passages: Sequence[Passage]) -> Resolved:
-    """Renumber cited passages 1..k in order of first use, drop markers that point nowhere."""
-    valid = range(1, len(passages) + 1)
-    mapping: dict[int, int] = {}
-    dropped: list[int] = []
+class Renumbering:
+    """Marker renumbering in order of first use: one instance per answer, fed left to right."""
 
-    def rewrite(match: re.Match[str]) -> str:
+    def __init__(self, passages: int) -> None:
+        self.valid = range(1, passages + 1)
+        self.mapping: dict[int, int] = {}
+        self.dropped: list[int] = []
+
+    def apply(self, text: str) -> str:
+        return MARKER.sub(self._rewrite, text)
+
+    def _rewrite(self, match: re.Match[str]) -> str:
         kept: list[int] = []
         for n in marker_numbers(match.group(1)):
-            if n not in valid:
-                if n not in dropped:
-                    dropped.append(n)
+            if n not in self.valid:
+                if n not in self.dropped:
+                    self.dropped.append(n)
                 continue
-            new = mapping.setdefault(n, len(mapping) + 1)
+            new = self.mapping.setdefault(n, len(self.mapping) + 1)
             if new not in kept:
                 kept.append(new)
         return "".join(f"[{n}]" for n in kept)
 
-    rewritten = MARKER.sub(rewrite, text)
+
+class StreamRenumbering:
+    """Renumbers markers in streamed text exactly as `resolve_citations` will in the final answer,
+    holding back a trailing "[1" until its bracket closes, so clients never see stale numbers."""
+
+    _OPEN = re.compile(r"\[[\d\s,;\-–]{0,20}$")
+
+    def __init__(self, passages: int) -> None:
+        self.numbers = Renumbering(passages)
+        self.pending = ""
+
+    def feed(self, piece: str) -> str:
+        text = self.pending + piece
+        held = self._OPEN.search(text)
+        cut = held.start() if held else len(text)
+        self.pending = text[cut:]
+        return self.numbers.apply(text[:cut])
+
+    def close(self) -> str:
+        text, self.pending = self.pending, ""
+        return self.numbers.apply(text)
+
+
+def resolve_citations(text: str, passages: Sequence[Passage]) -> Resolved:
+    """Renumber cited passages 1..k in order of first use, drop markers that point nowhere."""
+    numbers = Renumbering(len(passages))
+    rewritten = numbers.apply(text)
     rewritten = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", rewritten)).strip()
     sentences = answer_sentences(rewritten)
-    citations = _build_citations(sentences, mapping, passages)
+    citations = _build_citations(sentences, numbers.mapping, passages)
     unsupported = [strip_markers(s) for s in sentences if not MARKER.search(s) and _is_claim(s)]
-    return Resolved(rewritten, citations, dropped, unsupported)
+    return Resolved(rewritten, citations, numbers.dropped, unsupported)
 
 
 def answer_sentences(text: str) -> list[str]:

@@ -32,6 +32,7 @@ class ExtractiveConfig:
     floor: float = 0.15  # best coverage below this: refuse
     extra_ratio: float = 0.8  # a 2nd/3rd sentence must score this share of the first
     duplicate_jaccard: float = 0.6  # term overlap above which two sentences state one fact
+    title_penalty: float = 0.15  # a headline repeats the body, rounder ("nearly $3 billion")
 
 
 @dataclass(slots=True)
@@ -76,6 +77,8 @@ def score_sentences(question: str, passages: Sequence[Passage], config: Extracti
         if kind_weight and scoring.kind_match(q, s):
             score += kind_weight
         score -= config.rank_weight * s.passage + config.penalty_weight * scoring.penalty(s)
+        if _is_title(passages, s):
+            score -= config.title_penalty
         scored.append(Scored(s, score, cov))
     scored.sort(key=lambda x: -x.score)
     return scored
@@ -85,7 +88,8 @@ def select(question: str, passages: Sequence[Passage], ranked: list[Scored], con
     """The best sentence, then up to `max_sentences - 1` more that add question terms not yet covered."""
     if not ranked or ranked[0].coverage < config.floor or ranked[0].score <= 0:
         return []
-    q_terms = frozenset(scoring.analyse_question(question).terms)
+    q = scoring.analyse_question(question)
+    q_terms = frozenset(q.terms)
     top = ranked[0]
     picks = [Pick(_clean(passages, top.sentence), [top.sentence.passage], top.sentence)]
     covered = top.sentence.term_set & q_terms
@@ -96,10 +100,23 @@ def select(question: str, passages: Sequence[Passage], ranked: list[Scored], con
                 same.passages.append(cand.sentence.passage)
             continue
         new_terms = (cand.sentence.term_set & q_terms) - covered
-        if len(picks) < config.max_sentences and new_terms and cand.score >= config.extra_ratio * top.score:
+        # An extra sentence for "how much" must hold an amount too, and a headline repeats the body.
+        typed = q.kind in ("other", "place") or scoring.kind_match(q, cand.sentence)
+        if (
+            len(picks) < config.max_sentences
+            and new_terms
+            and typed
+            and not _is_title(passages, cand.sentence)
+            and cand.score >= config.extra_ratio * top.score
+        ):
             picks.append(Pick(_clean(passages, cand.sentence), [cand.sentence.passage], cand.sentence))
             covered |= new_terms
     return picks
+
+
+def _is_title(passages: Sequence[Passage], s: scoring.Sentence) -> bool:
+    title = passages[s.passage].title
+    return bool(title) and _clean(passages, s).rstrip(".") == " ".join(title.split()).rstrip(".")
 
 
 def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig) -> Pick | None:
@@ -129,16 +146,31 @@ def answer_sentences(question: str, passages: Sequence[Passage], config: Extract
     return out + disagreement_notes(question, passages, ranked, picks)
 
 
+# A retrieved sentence is compared with the answer only if it answers the question about as well:
+# a figure in a sentence about something else is not a disagreement.
+DISAGREEMENT_COVERAGE = 0.6
+
+
 def disagreement_notes(question: str, passages: Sequence[Passage], ranked: list[Scored], picks: list[Pick]) -> list[str]:
     """Compare the chosen sentences with the retrieved sentences that are about the same things."""
     kind = scoring.analyse_question(question).kind
     numeric = frozenset({"money", "percent", "count"})
     kinds = {"money": numeric, "number": numeric, "date": frozenset({"weekday", "date"})}.get(kind)
-    pool = [(p.text, p.marker) for p in picks]
+    if kinds is None or not ranked:
+        return []  # only a question asking for a figure or a day can get a note about one
+    floor = DISAGREEMENT_COVERAGE * ranked[0].coverage
+    text_at = {(r.sentence.passage, r.sentence.position): _clean(passages, r.sentence) for r in ranked}
+
+    def topic(s: scoring.Sentence | None, text: str) -> str:
+        before = text_at.get((s.passage, s.position - 1), "") if s is not None else ""
+        return f"{before} {text}"
+
+    pool = [(p.text, p.marker, topic(p.sentence, p.text)) for p in picks]
     for scored in ranked[:12]:
         s = scored.sentence
-        if not any(s is p.sentence for p in picks):
-            pool.append((_clean(passages, s), f"[{s.passage + 1}]"))
+        if scored.coverage >= floor and not any(s is p.sentence for p in picks):
+            text = _clean(passages, s)
+            pool.append((text, f"[{s.passage + 1}]", topic(s, text)))
     notes = find_disagreements(pool, kinds)
     chosen = {p.marker for p in picks}
     # Only notes that involve a sentence of the answer: other clashes are not what was asked.

@@ -84,9 +84,15 @@ def _unit(figure: Figure) -> str:
 def _conflict(a: Figure, b: Figure) -> bool:
     if a.kind != b.kind or a.text.lower() == b.text.lower():
         return False
-    if a.kind in ("weekday", "date"):
+    if a.kind == "weekday":
         return True
+    if a.kind == "date":
+        return False  # different events carry different dates; only weekdays are compared
     if a.value is None or b.value is None or a.value == b.value or _unit(a) != _unit(b):
+        return False
+    if a.kind == "count" and _unit(a) == "count:":
+        # Bare small numbers (scores, ranks, counts of different things) differ all the time without
+        # contradicting each other; only scaled amounts ("3 million" people) are compared.
         return False
     # Figures an order of magnitude apart measure different things, not the same one twice.
     return max(a.value, b.value) <= 1.5 * min(a.value, b.value)
@@ -99,18 +105,22 @@ def _about_same_thing(a: str, b: str) -> bool:
     return shared >= 4 or (shared >= 2 and shared / (len(ta | tb) or 1) >= 0.3)
 
 
-def find_disagreements(sentences: Sequence[tuple[str, str]], kinds: frozenset[str] | None = None) -> list[str]:
+def find_disagreements(
+    sentences: Sequence[tuple[str, str] | tuple[str, str, str]], kinds: frozenset[str] | None = None
+) -> list[str]:
     """Notes on figures that differ between sentences about the same thing.
 
-    `sentences` are (text, marker) pairs, e.g. ("... $100 million ...", "[2]"); each note reads
-    "Sources differ on this figure: $100 million [2] vs $110 million [1]."
+    `sentences` are (text, marker) pairs, e.g. ("... $100 million ...", "[2]"), optionally with a
+    third element: the text that says what the sentence is about (it and the sentence before it,
+    since "The partnerships get $110 million" names its subject one sentence earlier). Each note
+    reads "Sources differ on this figure: $100 million [2] vs $110 million [1]."
     """
     notes: list[str] = []
     seen: set[frozenset[str]] = set()
-    figures = [(text, marker, find_figures(text)) for text, marker in sentences]
-    for i, (text_a, marker_a, figs_a) in enumerate(figures):
-        for text_b, marker_b, figs_b in figures[i + 1 :]:
-            if marker_a == marker_b or not _about_same_thing(text_a, text_b):
+    figures = [(item[0], item[1], find_figures(item[0]), item[2] if len(item) > 2 else item[0]) for item in sentences]
+    for i, (text_a, marker_a, figs_a, topic_a) in enumerate(figures):
+        for text_b, marker_b, figs_b, topic_b in figures[i + 1 :]:
+            if marker_a == marker_b or not _about_same_thing(topic_a, topic_b):
                 continue
             for fa in figs_a:
                 if kinds is not None and fa.kind not in kinds:

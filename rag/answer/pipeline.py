@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 
 from rag.answer.abstain import is_refusal, should_abstain
-from rag.answer.citations import answer_sentences, resolve_citations
+from rag.answer.citations import StreamRenumbering, answer_sentences, resolve_citations
 from rag.answer.condense import condense_question
 from rag.answer.packing import PASSAGE_OVERHEAD, pack_passages, token_counter
 from rag.answer.prompts import REFUSAL, render_messages
@@ -71,8 +71,8 @@ def stream_answer(
 ) -> Iterator[str | Answer]:
     """Text pieces as the backend produces them, then the final `Answer`.
 
-    The final answer is authoritative: its markers are renumbered 1..k in order of use, so they
-    can differ from the numbers in the streamed pieces. `standalone` is the follow-up already
+    Markers are renumbered 1..k in order of use as the text streams, the same numbers the final
+    answer's citations carry. `standalone` is the follow-up already
     condensed by the caller (the engine condenses before retrieval); when omitted and there is
     history, it is condensed here. `fallback` overrides `settings.llm.fallback`.
     """
@@ -110,14 +110,20 @@ def stream_answer(
 
 
 def _generate(backend: LLMBackend, request: GenerationRequest, pieces: list[str]) -> Iterator[str]:
-    """Stream one backend's deltas as text; returns the usage it reported."""
+    """Stream one backend's deltas as text with markers already renumbered; returns its usage."""
     usage = Usage()
+    renumber = StreamRenumbering(len(request.passages))
     for delta in backend.stream(request):
         if delta.text:
             pieces.append(delta.text)
-            yield delta.text
+            shown = renumber.feed(delta.text)
+            if shown:
+                yield shown
         if delta.usage is not None:
             usage = delta.usage
+    tail = renumber.close()
+    if tail:
+        yield tail
     return usage
 
 

@@ -55,3 +55,13 @@ def test_marker_after_the_full_stop_belongs_to_the_sentence_before() -> None:
 def test_sentences_without_markers_are_reported() -> None:
     resolved = resolve_citations("Veldt builds robots [1]. Robots are popular in ports everywhere.", VELDT)
     assert resolved.unsupported_sentences == ["Robots are popular in ports everywhere."]
+
+
+def test_streamed_markers_match_the_final_numbering_even_when_split_across_pieces() -> None:
+    from rag.answer.citations import StreamRenumbering
+
+    raw = ["Ships left on Monday [", "3]. Cargo rose [1", ", 3] and [9] fell [2][", "3]."]
+    stream = StreamRenumbering(passages=3)
+    shown = "".join(stream.feed(piece) for piece in raw) + stream.close()
+    assert shown == "Ships left on Monday [1]. Cargo rose [2][1] and  fell [3][1]."
+    assert stream.numbers.dropped == [9]

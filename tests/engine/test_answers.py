@@ -1,0 +1,60 @@
+"""Answers through the facade, as `rag ask` and the HTTP service get them."""
+
+from __future__ import annotations
+
+import re
+
+from rag import RAG, Answer, Message
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_streamed_text_carries_the_same_markers_as_the_final_answer(sample_rag: RAG) -> None:
+    pieces = list(sample_rag.stream("How much funding backs the US-Japan university AI partnerships?"))
+    final = pieces[-1]
+    assert isinstance(final, Answer) and not final.abstained
+    streamed = "".join(p for p in pieces[:-1] if isinstance(p, str))
+    assert _norm(streamed) == _norm(final.answer)
+    used = sorted({int(n) for n in re.findall(r"\[(\d+)\]", final.answer)})
+    assert used == [c.n for c in final.citations] == list(range(1, len(final.citations) + 1))
+
+
+def test_sources_that_disagree_on_a_figure_are_both_reported(sample_rag: RAG) -> None:
+    answer = sample_rag.ask("How much money supports the US-Japan university AI partnerships?")
+    text = answer.answer
+    assert "100 million" in text and "110 million" in text
+    assert answer.disagreements
+
+
+def test_every_answer_sentence_is_cited_and_quotes_point_into_documents(sample_rag: RAG) -> None:
+    answer = sample_rag.ask("Where does Microsoft run Azure data centres in Japan?")
+    assert not answer.abstained and not answer.unsupported_sentences
+    for citation in answer.citations:
+        passage = next(p for p in answer.passages if p.chunk_id == citation.chunk_id)
+        local = citation.start - passage.start
+        assert passage.text[local : local + len(citation.quote)] == citation.quote
+    assert answer.timings.retrieve_ms > 0 and answer.timings.total_ms >= answer.timings.retrieve_ms
+
+
+def test_questions_outside_the_corpus_abstain(sample_rag: RAG) -> None:
+    for question in ("How much is Microsoft investing in South Korea?", "How much is Apple planning to invest in Japan?"):
+        answer = sample_rag.ask(question)
+        assert answer.abstained and answer.citations == []
+
+
+def test_a_follow_up_is_read_in_the_light_of_the_conversation(sample_rag: RAG) -> None:
+    history = [
+        Message(role="user", content="What is Microsoft investing in Japan?"),
+        Message(role="assistant", content="Microsoft plans to invest $2.9 billion over two years [1]."),
+    ]
+    answer = sample_rag.ask("And how many people will it train?", history=history)
+    assert not answer.abstained
+    assert "3 million" in answer.answer
+    assert answer.standalone_question and answer.standalone_question != answer.question
+
+
+def test_a_question_in_another_language_gets_an_answer_or_an_abstention(sample_rag: RAG) -> None:
+    answer = sample_rag.ask("¿Cuánto invertirá Microsoft en Japón?")
+    assert answer.abstained or answer.citations
