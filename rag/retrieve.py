@@ -3,7 +3,6 @@ then near-duplicate suppression, a per-document cap, and an optional cross-encod
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 MODES = ("dense", "lexical", "hybrid")
 _SHINGLE = 4
-_WORD = re.compile(r"\w+")
 
 
 class Reranker(Protocol):
@@ -80,7 +78,7 @@ class Retriever:
         list makes the window grow so that other documents get their turn.
         """
         # Focus re-scores the head of the list, so it needs those texts; dense needs only a margin.
-        window = 2 * wanted + 4 if mode == "dense" else max(2 * wanted, self.settings.focus_depth)
+        window = wanted + 3 if mode == "dense" else max(2 * wanted, self.settings.focus_depth)
         fetched: list[tuple[StoredChunk, _Candidate]] = []
         taken = 0
         while True:
@@ -135,7 +133,7 @@ class Retriever:
             cand.scores.setdefault("fused", cand.fused)  # the pre-focus score, kept across re-runs
         fused = _max_norm(np.array([cand.scores["fused"] for _, cand in head], dtype=np.float64))
         for (chunk, cand), base in zip(head, fused.tolist()):
-            if focus is not None and focus.pattern is not None:
+            if focus is not None and focus.terms:
                 cand.scores["focus"] = sentence_focus(focus, chunk.text)
                 cand.fused = (1 - weight) * base + weight * cand.scores["focus"]
         head.sort(key=lambda item: item[1].fused, reverse=True)
@@ -187,7 +185,8 @@ def diversify(
 
 
 def _shingles(text: str) -> set[int]:
-    words = _WORD.findall(text.lower())
+    # str.split, not a word regex: punctuation stays on words, which copies share all the same.
+    words = text.lower().split()
     if len(words) < _SHINGLE:
         return {hash(tuple(words))} if words else set()
     return set(map(hash, zip(*(words[i:] for i in range(_SHINGLE)))))
