@@ -20,25 +20,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import string
 import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from rag.evaluation.metrics import normalize_answer
+
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = {"single", "multi", "disagreement", "followup", "unanswerable"}
-# The same SQuAD normalisation as rag.evaluation.metrics.normalize_answer (ASCII punctuation
-# only), and the same test: the answer's tokens occur as a contiguous run of whole tokens.
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
-
-
-def normalize(text: str) -> str:
-    text = _PUNCT.sub("", text.lower())
-    text = _ARTICLES.sub(" ", text)
-    return " ".join(text.split())
+# The scorer's own normalisation, and its test: the answer's tokens occur as a contiguous run.
+normalize = normalize_answer
 
 
 def occurs(answer: str, text: str) -> bool:
