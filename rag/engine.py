@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("rag")
 
 MAX_QUERY_CHARS = 20_000
+OVERRIDES = frozenset({"top_k", "llm", "mode", "filters", "temperature", "max_tokens"})
 
 
 def sample_corpus_dir() -> Path:
@@ -116,12 +117,16 @@ class RAG:
         return self.retriever.search(query, k or self.settings.retrieval.top_k, mode=mode, filters=filters)
 
     def ask(self, question: str, history: list[Message] | None = None, **overrides: Any) -> Answer:
-        """Answer `question` from the index, every sentence cited; abstain when unsupported."""
+        """Answer `question` from the index, every sentence cited; abstain when unsupported.
+
+        Overrides: top_k, llm (backend name), mode, filters, temperature, max_tokens.
+        """
         from rag.answer.pipeline import compose_answer
 
         started = time.perf_counter()
         backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
-        answer = compose_answer(question, passages, backend, self.settings, history=history, standalone=standalone)
+        settings = self._generation_settings(overrides)
+        answer = compose_answer(question, passages, backend, settings, history=history, standalone=standalone)
         return _finish(answer, question, standalone, retrieve_ms, started)
 
     def stream(self, question: str, history: list[Message] | None = None, **overrides: Any) -> Iterator[str | Answer]:
@@ -131,7 +136,8 @@ class RAG:
 
         started = time.perf_counter()
         backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
-        for piece in stream_answer(question, passages, backend, self.settings, history=history, standalone=standalone):
+        settings = self._generation_settings(overrides)
+        for piece in stream_answer(question, passages, backend, settings, history=history, standalone=standalone):
             if isinstance(piece, Answer):
                 yield _finish(piece, question, standalone, retrieve_ms, started)
             else:
@@ -147,6 +153,14 @@ class RAG:
                 self._backends[name] = get_llm(name, self.settings)
             return self._backends[name]
 
+    def _generation_settings(self, overrides: dict[str, Any]) -> Settings:
+        """Settings for one answer: per-request temperature and max_tokens (as OpenAI clients send)."""
+        changes = {k: overrides[k] for k in ("temperature", "max_tokens") if overrides.get(k) is not None}
+        if not changes:
+            return self.settings
+        llm = self.settings.llm.model_validate({**self.settings.llm.model_dump(), **changes})
+        return self.settings.model_copy(update={"llm": llm})
+
     def close(self) -> None:
         self.store.close()
 
@@ -161,9 +175,9 @@ class RAG:
     ) -> tuple[LLMBackend, str, list[Passage], float]:
         from rag.answer.condense import condense_question
 
-        unknown = set(overrides) - {"top_k", "llm", "mode", "filters"}
+        unknown = set(overrides) - OVERRIDES
         if unknown:
-            raise TypeError(f"unknown option(s) {sorted(unknown)}; use top_k, llm, mode or filters")
+            raise TypeError(f"unknown option(s) {sorted(unknown)}; use {', '.join(sorted(OVERRIDES))}")
         question = clean_query(question)
         backend = self.backend(overrides.get("llm"))
         standalone = condense_question(question, history or [], backend, self.settings) if history else question

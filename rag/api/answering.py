@@ -25,15 +25,14 @@ log = logging.getLogger(__name__)
 def overrides(method: Callable[..., Any], **values: Any) -> dict[str, Any]:
     """Keyword overrides for `RAG.ask`/`RAG.stream`: unset ones dropped, extra ones only if named.
 
-    `max_tokens` and `temperature` come from OpenAI clients; they are passed through when the
-    facade names them as parameters and otherwise ignored (its `**overrides` rejects unknown
-    keys), as the OpenAI API ignores what a model cannot honour.
+    `max_tokens` and `temperature` come from OpenAI clients and are passed through to the
+    facade, which applies them to this one answer.
     """
     try:
         params = inspect.signature(method).parameters
     except (TypeError, ValueError):
         params = {}
-    core = {"top_k", "llm", "mode", "filters"}
+    core = {"top_k", "llm", "mode", "filters", "temperature", "max_tokens"}
     return {name: value for name, value in values.items() if value is not None and (name in core or name in params)}
 
 

@@ -53,6 +53,16 @@ def test_chat_through_openai_backend(via_openai: Server, fresh: FakeOpenAIServer
     assert fresh.completions and "Microsoft" in str(fresh.completions[-1].body["messages"])
 
 
+def test_client_temperature_and_max_tokens_reach_the_model(via_openai: Server, fresh: FakeOpenAIServer) -> None:
+    fresh.reply("Microsoft plans to invest $2.9 billion in Japan [1].")
+    sdk = openai.OpenAI(base_url=f"{via_openai.url}/v1", api_key="x", max_retries=0)
+    sdk.chat.completions.create(
+        model="rag-openai", messages=[{"role": "user", "content": QUESTION}], temperature=0.7, max_tokens=77
+    )
+    sent = fresh.completions[-1].body
+    assert sent["temperature"] == 0.7 and sent["max_tokens"] == 77
+
+
 def test_stream_through_openai_backend(via_openai: Server, fresh: FakeOpenAIServer) -> None:
     fresh.reply("Microsoft plans to invest $2.9 billion in Japan [1].", chunks=5)
     body = {"question": QUESTION, "stream": True}
