@@ -208,7 +208,7 @@ def chunking_manifest(settings: Settings) -> dict[str, Any]:
     from rag.text.tokens import get_token_counter
 
     chunking = settings.chunking
-    counter = get_token_counter(chunking.encoding, chunking.encoding_file)
+    counter = get_token_counter(chunking.encoding, chunking.encoding_file, quiet=True)
     return {"size": chunking.size, "overlap": chunking.overlap, "tokenizer": counter.name}
 
 

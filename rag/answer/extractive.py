@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from rag.answer import scoring
 from rag.answer.citations import MARKER
 from rag.answer.figures import find_disagreements
-from rag.answer.packing import estimate_tokens
+from rag.answer.packing import token_counter
 from rag.answer.prompts import REFUSAL
 from rag.config import Settings
 from rag.llm.base import Delta, GenerationRequest, StreamingLLM, Usage
@@ -194,4 +194,5 @@ class ExtractiveLLM(StreamingLLM):
         sentences = answer_sentences(request.question, request.passages, self.config)
         for i, sentence in enumerate(sentences):
             yield Delta(text=sentence if i == 0 else " " + sentence)
-        yield Delta(usage=Usage(prompt_tokens=0, completion_tokens=sum(estimate_tokens(s) for s in sentences)))
+        count = token_counter(self.settings)
+        yield Delta(usage=Usage(prompt_tokens=0, completion_tokens=sum(count(s) for s in sentences)))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from rag.config import Settings
 from rag.text.sentences import split_sentences
+from rag.text.tokens import get_token_counter
 from rag.types import Passage
 
 TokenCounter = Callable[[str], int]
@@ -14,26 +15,10 @@ TokenCounter = Callable[[str], int]
 PASSAGE_OVERHEAD = 24
 
 
-def estimate_tokens(text: str) -> int:
-    """Conservative estimate: English BPE averages ~4 chars a token; we assume 3 to overestimate."""
-    return (len(text) + 2) // 3 + text.count("\n")
-
-
 def token_counter(settings: Settings | None = None) -> TokenCounter:
-    """The project's token counter when `rag.text.tokens` provides one, else `estimate_tokens`."""
-    try:
-        from rag.text.tokens import get_token_counter  # written by another module owner
-    except ImportError:
-        return estimate_tokens
-    try:
-        if settings is None:
-            counter = get_token_counter()
-        else:
-            counter = get_token_counter(settings.chunking.encoding, settings.chunking.encoding_file)
-    except Exception:  # noqa: BLE001 - any failure to build a counter must not break answering
-        return estimate_tokens
-    count = getattr(counter, "count", counter)
-    return count if callable(count) else estimate_tokens
+    """The configured token counter's `count` (the model's encoding where known)."""
+    chunking = (settings or Settings()).chunking
+    return get_token_counter(chunking.encoding, chunking.encoding_file, quiet=True).count
 
 
 def pack_passages(

@@ -115,17 +115,21 @@ class ApproxCounter:
 
 
 @lru_cache(maxsize=16)
-def get_token_counter(encoding: str = "cl100k_base", encoding_file: Path | None = None) -> TokenCounter:
+def get_token_counter(
+    encoding: str = "cl100k_base", encoding_file: Path | None = None, *, quiet: bool = False
+) -> TokenCounter:
     """The counter for `encoding`: from `encoding_file`, else tiktoken's cache, else `ApproxCounter`.
 
     A missing `encoding_file` is a ConfigError; a missing cache logs one warning and falls back.
+    `quiet` callers (opening an index, packing a prompt) only need a safe count, so the warning
+    is left to the one that decides chunk sizes: indexing.
     """
     if encoding_file is not None:
         return TiktokenCounter(_encoding_from_file(encoding, Path(encoding_file)), encoding)
     loaded = _encoding_from_cache(encoding)
     if loaded is not None:
         return TiktokenCounter(loaded, encoding)
-    log.warning(
+    (log.info if quiet else log.warning)(
         "tiktoken encoding %r is not available offline (it is downloaded on first use); counting "
         "tokens with an estimate that errs high. To count exactly, download %s once and set "
         "RAG_CHUNKING__ENCODING_FILE to its path (or copy it into TIKTOKEN_CACHE_DIR).",
