@@ -23,7 +23,7 @@ _BOILERPLATE = re.compile(
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*[A-Za-z0-9]|\b[A-Z]\b")
 # Words that say what kind of answer is wanted ("how many", "what year"), not what it is about.
-_ANSWER_TYPE_WORDS = frozenset("mani much name call year type kind often".split())
+_ANSWER_TYPE_WORDS = frozenset("mani much name call year type kind often money go get".split())
 _MONEY_WORDS = re.compile(r"\b(?:how much|cost|price|paid|pay|spen[dt]|worth|fund\w*|invest\w*|budget|revenue|money)\b")
 _QUESTION_OPENERS = frozenset("what which who whom whose when where why how is are was were do does did can could in on at for by according".split())
 
