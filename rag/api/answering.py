@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
@@ -22,22 +21,16 @@ from rag.llm.base import Message
 log = logging.getLogger(__name__)
 
 
-def overrides(method: Callable[..., Any], **values: Any) -> dict[str, Any]:
-    """Keyword overrides for `RAG.ask`/`RAG.stream`: unset ones dropped, extra ones only if named.
+def overrides(**values: Any) -> dict[str, Any]:
+    """Keyword overrides for `RAG.ask`/`RAG.stream`, unset ones dropped (the facade's defaults apply).
 
-    `max_tokens` and `temperature` come from OpenAI clients and are passed through to the
-    facade, which applies them to this one answer.
+    `max_tokens` and `temperature` come from OpenAI clients; the facade applies them to this one answer.
     """
-    try:
-        params = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        params = {}
-    core = {"top_k", "llm", "mode", "filters", "temperature", "max_tokens"}
-    return {name: value for name, value in values.items() if value is not None and (name in core or name in params)}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 async def ask(rag: RAGService, metrics: Metrics, question: str, history: list[Message] | None, **kw: Any) -> Answer:
-    answer = await run_in_threadpool(lambda: rag.ask(question, history or None, **overrides(rag.ask, **kw)))
+    answer = await run_in_threadpool(lambda: rag.ask(question, history or None, **overrides(**kw)))
     metrics.observe_answer(answer)
     return answer
 
@@ -47,7 +40,7 @@ async def open_stream(
 ) -> tuple[Iterator[str | Answer], str | Answer | None]:
     """Start the library stream and take its first item, so that errors before any text
     (bad question, unknown backend, backend down) still become a plain HTTP error reply."""
-    kw = overrides(rag.stream, **kw)
+    kw = overrides(**kw)
     iterator = await run_in_threadpool(lambda: iter(rag.stream(question, history or None, **kw)))
     return iterator, await first_item(iterator)
 

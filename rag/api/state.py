@@ -83,13 +83,10 @@ class Runtime:
 
 
 def _open_rag(settings: Settings) -> RAGService:
-    import inspect
-
     from rag.engine import RAG  # the heavy part of the library loads only when an app starts
 
     # A fresh index gets the bundled sample corpus so the first question has something to find.
-    seed = {"seed_sample": True} if "seed_sample" in inspect.signature(RAG.open).parameters else {}
-    return RAG.open(settings.index_dir, settings=settings, **seed)
+    return RAG.open(settings.index_dir, settings=settings, seed_sample=True)
 
 
 def warm_up(rag: Any) -> None:
