@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from rag.answer.types import Answer
-from rag.api.errors import ErrorBody, ErrorDetail, rag_error_message, rag_error_status
+from rag.api.errors import rag_error_body
 from rag.api.metrics import Metrics
 from rag.api.schemas import CitationsEvent
 from rag.api.state import RAGService
@@ -65,6 +65,5 @@ async def ask_events(
 
 def stream_error(exc: RagError) -> dict[str, Any]:
     """A failure after the response started can only be reported inside the stream."""
-    _, kind = rag_error_status(exc)
     log.warning("stream failed: %s", exc)
-    return ErrorBody(error=ErrorDetail(type=kind, message=rag_error_message(exc))).model_dump(mode="json")
+    return rag_error_body(exc)

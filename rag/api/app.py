@@ -13,7 +13,7 @@ import rag
 from rag.api.errors import install_error_handlers
 from rag.api.limits import BodyLimitMiddleware, body_limits
 from rag.api.metrics import Metrics, MetricsMiddleware, route_template
-from rag.api.routes import all_routes, api_router
+from rag.api.routes import all_routes, api_router, docs, page
 from rag.api.schemas import DocumentsIn
 from rag.api.state import RAGService, Runtime
 from rag.config import Settings
@@ -23,6 +23,8 @@ DESCRIPTION = """Retrieval-augmented answers with citations.
 `POST /v1/ask` and `POST /v1/search` are rag's own API; `POST /v1/chat/completions` and
 `GET /v1/models` follow OpenAI's so that the openai SDK and chat front ends work unchanged.
 With API keys configured, send `Authorization: Bearer <key>` (not needed for /healthz, /readyz).
+Errors always have OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
+The chat page at `/` uses this same API.
 """
 
 
@@ -37,11 +39,16 @@ def create_app(settings: Settings | None = None, *, rag: RAGService | None = Non
         yield
         runtime.close()
 
-    app = FastAPI(title="rag", version=_version(), description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc come from routes.docs, with their assets served locally (FastAPI's use a CDN).
+    app = FastAPI(
+        title="rag", version=_version(), description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.runtime = runtime
     app.state.metrics = Metrics()
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(docs.router)
+    app.include_router(page.router)
     # Added innermost first: the body limit sits inside CORS (so 413s carry CORS headers),
     # and metrics outermost so that every reply, rejections included, is counted.
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limits(settings.server))

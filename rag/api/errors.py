@@ -1,8 +1,9 @@
-"""One error shape per API family, and the handlers that turn every failure into it.
+"""One error body for the whole API, OpenAI's: `{"error": {"message", "type", "param", "code"}}`.
 
-rag's own routes answer `{"error": {"type", "message", "details"}}`; the OpenAI-compatible
-routes answer OpenAI's `{"error": {"message", "type", "param", "code"}}` because the official
-SDK and chat front ends parse that shape to show the message.
+The official SDK and chat front ends parse that shape to show the message, and one shape is one
+thing for every client to handle. `type` is the broad class (invalid_request_error,
+authentication_error, server_error, ...); `code` is rag's precise, stable reason
+(document_not_found, question_too_long, not_ready, ...); `param` names the field at fault.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.errors import (
@@ -28,10 +29,8 @@ from rag.errors import (
 
 log = logging.getLogger(__name__)
 
-# Routes whose clients expect OpenAI's error shape.
-OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
-
-_HTTP_TYPES = {
+# rag's precise code for an HTTP status when the raiser gave none.
+_HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -45,76 +44,75 @@ _HTTP_TYPES = {
     503: "not_ready",
     504: "backend_timeout",
 }
+# OpenAI's broad error classes, by status.
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
 
 
 class ErrorDetail(BaseModel):
-    type: str
-    message: str
-    details: Any | None = None
+    message: str = Field(description="what is wrong and how to fix it")
+    type: str = Field(description="the broad class: invalid_request_error, authentication_error, server_error, ...")
+    param: str | None = Field(None, description="the request field at fault, where there is one")
+    code: str | None = Field(None, description="rag's precise reason, e.g. document_not_found or question_too_long")
 
 
 class ErrorBody(BaseModel):
-    """The one error shape of rag's own routes."""
+    """The one error shape of every route (OpenAI's)."""
 
     error: ErrorDetail
 
 
-class OpenAIErrorDetail(BaseModel):
-    message: str
-    type: str
-    param: str | None = None
-    code: str | None = None
+def error_type(status: int) -> str:
+    """OpenAI's broad error class for an HTTP status."""
+    if status >= 500:
+        return "server_error"
+    return _OPENAI_TYPES.get(status, "invalid_request_error")
 
 
-class OpenAIErrorBody(BaseModel):
-    """OpenAI's error shape, used by /v1/chat/completions and /v1/models."""
-
-    error: OpenAIErrorDetail
+def error_body(status: int, code: str, message: str, param: str | None = None) -> dict[str, Any]:
+    """The error body as plain JSON (also what a stream reports when it fails after it started)."""
+    detail = ErrorDetail(message=message, type=error_type(status), param=param, code=code)
+    return ErrorBody(error=detail).model_dump(mode="json")
 
 
 class ApiError(StarletteHTTPException):
-    """An HTTP error with a machine-readable type; raise it from handlers and dependencies."""
+    """An HTTP error with rag's precise `code`; raise it from handlers and dependencies.
+
+    `type=` is accepted as another name for `code` (older call sites). `details` is kept on the
+    exception for logs and callers; the body carries only OpenAI's four fields, so whatever a
+    client must know belongs in `message`.
+    """
 
     def __init__(
         self,
         status_code: int,
         message: str,
         *,
+        code: str | None = None,
         type: str | None = None,
         details: Any = None,
         param: str | None = None,
         headers: dict[str, str] | None = None,
     ):
         super().__init__(status_code=status_code, detail=message, headers=headers)
-        self.type = type or _HTTP_TYPES.get(status_code, "error")
+        self.code = code or type or _HTTP_CODES.get(status_code, "error")
         self.message = message
         self.details = details
         self.param = param
 
+    @property
+    def type(self) -> str:
+        return self.code
+
 
 def error_response(
-    path: str,
-    status: int,
-    type: str,
-    message: str,
-    *,
-    details: Any = None,
-    param: str | None = None,
-    headers: dict[str, str] | None = None,
+    status: int, code: str, message: str, *, param: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    """Render an error in the shape the route's clients expect."""
-    if path.startswith(OPENAI_PATHS):
-        kind = "invalid_request_error" if status < 500 else "server_error"
-        if status == 401:
-            kind = "authentication_error"
-        body: BaseModel = OpenAIErrorBody(error=OpenAIErrorDetail(message=message, type=kind, param=param, code=type))
-    else:
-        body = ErrorBody(error=ErrorDetail(type=type, message=message, details=details))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+    """Render an error in the API's one shape."""
+    return JSONResponse(error_body(status, code, message, param), status_code=status, headers=headers)
 
 
 def rag_error_status(exc: RagError) -> tuple[int, str]:
-    """Map a library error to (HTTP status, error type)."""
+    """Map a library error to (HTTP status, error code)."""
     if isinstance(exc, BackendError):
         return (504, "backend_timeout") if exc.timeout else (502, "backend_error")
     if isinstance(exc, InvalidQuestionError):
@@ -136,45 +134,47 @@ def rag_error_message(exc: RagError) -> str:
     return message
 
 
+def rag_error_body(exc: RagError) -> dict[str, Any]:
+    status, code = rag_error_status(exc)
+    return error_body(status, code, rag_error_message(exc))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc, ApiError):
-        return error_response(
-            request.url.path, exc.status_code, exc.type, exc.message,
-            details=exc.details, param=exc.param, headers=exc.headers,
-        )
+        return error_response(exc.status_code, exc.code, exc.message, param=exc.param, headers=exc.headers)
     message = str(exc.detail) if exc.detail else "error"
     if exc.status_code == 404 and message == "Not Found":
         message = f"no route {request.method} {request.url.path}; see /docs for the API"
-    kind = _HTTP_TYPES.get(exc.status_code, "error")
-    return error_response(request.url.path, exc.status_code, kind, message, headers=exc.headers)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    return error_response(exc.status_code, code, message, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
-        for err in exc.errors()
-    ]
-    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-    where = ".".join(str(part) for part in first["loc"] if part != "body") or "body"
-    message = f"{where}: {first['msg']}"
-    param = where if request.url.path.startswith(OPENAI_PATHS) else None
-    return error_response(request.url.path, 422, "invalid_request", message, details=errors, param=param)
+    problems = [(_where(err.get("loc", ())), err.get("msg", "invalid")) for err in exc.errors()] or [("body", "invalid")]
+    # Every problem in the message, so a client fixes them all at once; the first one names `param`.
+    message = "; ".join(f"{where}: {msg}" for where, msg in problems)
+    return error_response(422, "invalid_request", message, param=problems[0][0])
+
+
+def _where(loc: Any) -> str:
+    # The first part says where the field was sent (body, query, path, header); the rest names it.
+    parts = list(loc)[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else list(loc)
+    return ".".join(str(part) for part in parts) or "body"
 
 
 async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RagError)
-    status, kind = rag_error_status(exc)
-    details = {"backend": exc.backend} if isinstance(exc, BackendError) else None
+    status, code = rag_error_status(exc)
     if status >= 500:
         log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-    return error_response(request.url.path, status, kind, rag_error_message(exc), details=details)
+    return error_response(status, code, rag_error_message(exc))
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # No internals in the reply; the server logs the traceback (Starlette re-raises after this).
-    return error_response(request.url.path, 500, "internal_error", "internal server error; see the server log")
+    return error_response(500, "internal_error", "internal server error; see the server log")
 
 
 def install_error_handlers(app: FastAPI) -> None:

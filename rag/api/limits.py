@@ -91,7 +91,7 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _reply(scope: Scope, send: Send, exc: BodyTooLarge) -> None:
-    response = error_response(scope.get("path", ""), 413, exc.type, exc.message, details=exc.details)
+    response = error_response(413, exc.code, exc.message)
     # The client may still be sending; closing tells it (and proxies) to stop.
     response.headers["connection"] = "close"
 

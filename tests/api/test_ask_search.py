@@ -54,13 +54,13 @@ def test_search_returns_scored_passages(server: Server) -> None:
 def error_of(reply: httpx.Response, status: int) -> dict:
     assert reply.status_code == status, reply.text
     body = reply.json()
-    assert set(body) == {"error"} and {"type", "message"} <= set(body["error"])
+    assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}
     return body["error"]
 
 
 def test_question_too_long(server: Server) -> None:
     error = error_of(httpx.post(f"{server.url}/v1/ask", json={"question": "why " * 200}), 422)
-    assert error["type"] == "question_too_long" and "500" in error["message"]
+    assert error["code"] == "question_too_long" and "500" in error["message"]
 
 
 def test_empty_question(server: Server) -> None:
@@ -72,20 +72,20 @@ def test_empty_question(server: Server) -> None:
 def test_top_k_out_of_range(server: Server) -> None:
     for top_k in (0, 11):
         error = error_of(httpx.post(f"{server.url}/v1/ask", json={"question": QUESTION, "top_k": top_k}), 422)
-        assert error["type"] == "top_k_out_of_range" and "between 1 and 10" in error["message"]
+        assert error["code"] == "top_k_out_of_range" and "between 1 and 10" in error["message"]
     error_of(httpx.post(f"{server.url}/v1/search", json={"query": "x", "top_k": 99}), 422)
 
 
 def test_unknown_field_rejected(server: Server) -> None:
     error = error_of(httpx.post(f"{server.url}/v1/ask", json={"question": QUESTION, "topk": 3}), 422)
-    assert error["type"] == "invalid_request" and "topk" in error["message"]
+    assert error["code"] == "invalid_request" and "topk" in error["message"]
 
 
 def test_malformed_json_and_unknown_route(server: Server) -> None:
     reply = httpx.post(f"{server.url}/v1/ask", content=b"{nope", headers={"content-type": "application/json"})
     error_of(reply, 422)
-    assert error_of(httpx.get(f"{server.url}/v1/nothing"), 404)["type"] == "not_found"
-    assert error_of(httpx.get(f"{server.url}/v1/ask"), 405)["type"] == "method_not_allowed"
+    assert error_of(httpx.get(f"{server.url}/v1/nothing"), 404)["code"] == "not_found"
+    assert error_of(httpx.get(f"{server.url}/v1/ask"), 405)["code"] == "method_not_allowed"
 
 
 def test_body_size_by_content_length_and_by_counting(server: Server) -> None:

@@ -31,7 +31,7 @@ def test_requests_without_the_right_key_are_401(keyed: Server, headers: dict[str
                          ("DELETE", "/v1/documents/x")]:
         reply = httpx.request(method, f"{keyed.url}{path}", headers=headers, json={"query": "x"})
         assert reply.status_code == 401, (path, reply.text)
-        assert reply.json()["error"]["type"] == "unauthorized"
+        assert reply.json()["error"]["code"] == "unauthorized"
         assert reply.headers["www-authenticate"] == "Bearer"
 
 
@@ -103,7 +103,7 @@ def test_readyz_is_503_until_loaded(tmp_path: Path) -> None:
     with serve_app(create_app(settings, rag=rag), wait_ready=False) as url:
         assert httpx.get(f"{url}/healthz").status_code == 200
         reply = httpx.get(f"{url}/readyz")
-        assert reply.status_code == 503 and reply.json()["error"]["type"] == "not_ready"
+        assert reply.status_code == 503 and reply.json()["error"]["code"] == "not_ready"
         assert httpx.post(f"{url}/v1/search", json={"query": "x"}).status_code == 503
         rag.release.set()
         for _ in range(100):

@@ -20,7 +20,7 @@ def test_backend_failure_status_names_backend(fake_server: Server, timeout: bool
         reply = httpx.post(f"{fake_server.url}/v1/ask", json=body)
         assert reply.status_code == status
         error = reply.json()["error"]
-        assert error["type"] == kind and "'openai'" in error["message"] and error["details"] == {"backend": "openai"}
+        assert error["code"] == kind and "'openai'" in error["message"] and error["type"] == "server_error"
     sdk = openai.OpenAI(base_url=f"{fake_server.url}/v1", api_key="x", max_retries=0)
     with pytest.raises(openai.InternalServerError) as caught:
         sdk.chat.completions.create(model="rag", messages=[{"role": "user", "content": QUESTION}], stream=True)
@@ -39,7 +39,7 @@ def test_failure_mid_stream_is_an_error_event(fake_server: Server) -> None:
     assert reply.status_code == 200
     last = reply.text.strip().split("\n\n")[-1]
     assert last.startswith("event: error\n")
-    assert json.loads(last.split("data: ", 1)[1])["error"]["type"] == "backend_error"
+    assert json.loads(last.split("data: ", 1)[1])["error"]["code"] == "backend_error"
     sdk = openai.OpenAI(base_url=f"{fake_server.url}/v1", api_key="x", max_retries=0)
     stream = sdk.chat.completions.create(model="rag", messages=[{"role": "user", "content": QUESTION}], stream=True)
     with pytest.raises(openai.APIError, match="connection dropped"):
@@ -61,4 +61,4 @@ def test_unexpected_error_is_500_without_internals(fake_server: Server) -> None:
     fake_server.rag.fail = RuntimeError("secret internal detail")
     reply = httpx.post(f"{fake_server.url}/v1/ask", json={"question": QUESTION})
     assert reply.status_code == 500 and "secret" not in reply.text
-    assert reply.json()["error"]["type"] == "internal_error"
+    assert reply.json()["error"]["code"] == "internal_error"

@@ -31,7 +31,7 @@ def test_add_json_then_list_then_delete(server: Server) -> None:
 
         assert http.delete("/v1/documents/notes/zephyr").json() == {"doc_id": "notes/zephyr", "deleted": True}
         missing = http.delete("/v1/documents/notes/zephyr")
-        assert missing.status_code == 404 and missing.json()["error"]["type"] == "document_not_found"
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "document_not_found"
         assert http.get("/v1/documents", params={"limit": 1}).json()["total"] == total - 1
 
 
@@ -82,9 +82,9 @@ def test_upload_type_and_size_limits(server: Server) -> None:
 def test_delete_rejects_escaping_ids(server: Server, raw: str) -> None:
     reply = httpx.delete(f"{server.url}/v1/documents/{raw}")
     assert reply.status_code == 400, (raw, reply.text)
-    assert reply.json()["error"]["type"] == "invalid_document_id"
+    assert reply.json()["error"]["code"] == "invalid_document_id"
 
 
 def test_json_ids_that_escape_are_rejected(server: Server) -> None:
     reply = httpx.post(f"{server.url}/v1/documents", json={"documents": [{"id": "../x", "text": ARTICLE}]})
-    assert reply.status_code == 400 and reply.json()["error"]["type"] == "invalid_document_id"
+    assert reply.status_code == 400 and reply.json()["error"]["code"] == "invalid_document_id"

@@ -81,7 +81,7 @@ def test_upstream_too_slow_is_504(via_openai: Server, fresh: FakeOpenAIServer) -
     fresh.slow(3)
     reply = httpx.post(f"{via_openai.url}/v1/ask", json={"question": QUESTION}, timeout=30)
     assert reply.status_code == 504, reply.text
-    assert reply.json()["error"]["type"] == "backend_timeout"
+    assert reply.json()["error"]["code"] == "backend_timeout"
 
 
 def _closed_port_url() -> str:

@@ -44,6 +44,7 @@ class Reply:
     usage: bool = True  # False imitates servers that never report usage
     delay: float = 0.0  # seconds before the response starts (for client timeouts)
     drop_after: int | None = None  # chunks sent before the connection is cut
+    pace: float = 0.0  # seconds between streamed chunks (to watch a client render them one by one)
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,7 @@ async def _events(body: dict[str, Any], reply: Reply, include_usage: bool) -> As
         if reply.drop_after is not None and sent >= reply.drop_after:
             raise _DeliberateDrop("scripted connection drop")
         yield event([{"index": 0, "delta": {"content": piece}, "finish_reason": None}])
-        await asyncio.sleep(0)  # let each chunk leave as its own write
+        await asyncio.sleep(reply.pace)  # let each chunk leave as its own write
     yield event([{"index": 0, "delta": {}, "finish_reason": "stop"}])
     if include_usage:
         yield event([], usage=_usage(body, reply.text))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.api.errors import ErrorBody, OpenAIErrorBody
+from rag.api.errors import ErrorBody
 
 
-def errors(*codes: int, openai: bool = False) -> dict[int | str, dict[str, Any]]:
-    model = OpenAIErrorBody if openai else ErrorBody
-    return {code: {"model": model} for code in (401, 422, 503, *codes)}
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in (401, 422, 503, *codes)}

@@ -6,6 +6,7 @@ end shows citations; the structured ones ride in an extra `citations` field.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from rag.answer.types import Answer, Citation
 from rag.api import answering
 from rag.api.deps import AUTH, MetricsDep, RagDep, SettingsDep
-from rag.api.errors import ApiError, OpenAIErrorBody, OpenAIErrorDetail, rag_error_message, rag_error_status
+from rag.api.errors import ApiError, rag_error_body
 from rag.api.limits import check_text
 from rag.api.openai_schemas import (
     AssistantMessage, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, Choice,
@@ -36,7 +37,7 @@ SOURCES_HEADING = "\n\nSources:\n"
 _STARTED = int(time.time())
 
 
-@router.get("/models", response_model=ModelList, responses=errors(openai=True))
+@router.get("/models", response_model=ModelList, responses=errors())
 def list_models(rag: RagDep, settings: SettingsDep) -> ModelList:
     """'rag' answers with the default backend; 'rag-<backend>' with that backend."""
     ids = ["rag", *(f"rag-{name}" for name in llm_names(rag, settings))]
@@ -47,7 +48,7 @@ def list_models(rag: RagDep, settings: SettingsDep) -> ModelList:
     "/chat/completions",
     response_model=ChatCompletion,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-               **errors(400, 404, 502, 504, openai=True)},
+               **errors(400, 404, 502, 504)},
 )
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, rag: RagDep, settings: SettingsDep, metrics: MetricsDep
@@ -147,7 +148,5 @@ async def _chunks(
                 yield chunk(ChunkDelta(content=sources))
             yield chunk(ChunkDelta(), finish_reason="stop", citations=item.citations, usage=usage_of(item))
     except RagError as exc:
-        _, kind = rag_error_status(exc)
-        detail = OpenAIErrorDetail(message=rag_error_message(exc), type="server_error", code=kind)
-        yield f"data: {OpenAIErrorBody(error=detail).model_dump_json()}\n\n"
+        yield f"data: {json.dumps(rag_error_body(exc), ensure_ascii=False)}\n\n"
     yield "data: [DONE]\n\n"
