@@ -50,6 +50,7 @@ class ChatCompletionRequest(BaseModel):
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
     stream_options: StreamOptions | None = None
+    n: int | None = Field(None, description="answers per request; rag gives one (n > 1 is refused)")
 
 
 class ChatUsage(BaseModel):
@@ -92,7 +93,8 @@ class ChunkChoice(BaseModel):
 
 
 class ChatCompletionChunk(BaseModel):
-    """One streamed piece; the last one before [DONE] has an empty delta, `citations` and `usage`."""
+    """One streamed piece; the finishing one has an empty delta and `citations`; with
+    stream_options.include_usage one more follows, with no choices and the `usage`."""
 
     id: str
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"

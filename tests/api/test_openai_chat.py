@@ -38,7 +38,7 @@ def test_chat_completion_has_markers_sources_and_citations(server: Server) -> No
     assert completion.choices[0].finish_reason == "stop"
 
 
-def test_chat_stream_deltas_assemble_and_last_chunk_carries_citations(server: Server) -> None:
+def test_chat_stream_deltas_assemble_then_citations_then_usage(server: Server) -> None:
     stream = client(server).chat.completions.create(
         model="rag-extractive", messages=[{"role": "user", "content": QUESTION}], stream=True,
         stream_options={"include_usage": True},
@@ -46,10 +46,40 @@ def test_chat_stream_deltas_assemble_and_last_chunk_carries_citations(server: Se
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert re.search(r"\[\d+\]", text) and "Sources:" in text
-    last = chunks[-1].to_dict()
-    assert last["choices"][0]["delta"] == {} and last["choices"][0]["finish_reason"] == "stop"
-    assert last["citations"] and last["usage"]["total_tokens"] >= 0
+    finish, last = chunks[-2].to_dict(), chunks[-1].to_dict()
+    assert finish["choices"][0]["delta"] == {} and finish["choices"][0]["finish_reason"] == "stop"
+    assert finish["citations"] and "usage" not in finish
+    # OpenAI's include_usage: one more chunk, with empty choices and the usage.
+    assert last["choices"] == [] and last["usage"]["total_tokens"] == (
+        last["usage"]["prompt_tokens"] + last["usage"]["completion_tokens"])
+    assert last["usage"]["prompt_tokens"] > 100  # the question and the passages the answer read
     assert chunks[0].choices[0].delta.role == "assistant"
+    assert all(c.usage is None for c in chunks[:-1])
+
+
+def test_chat_stream_without_include_usage_reports_none(server: Server) -> None:
+    chunks = list(client(server).chat.completions.create(
+        model="rag", messages=[{"role": "user", "content": QUESTION}], stream=True))
+    assert all(c.usage is None for c in chunks) and chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_prompt_tokens_count_what_the_answer_read(server: Server) -> None:
+    completion = client(server).chat.completions.create(
+        model="rag", messages=[{"role": "user", "content": QUESTION}])
+    passages = sum(len(p.split()) for p in _passage_texts(server))
+    assert completion.usage.prompt_tokens >= passages  # at least one token per word read
+    assert completion.usage.completion_tokens >= len(completion.choices[0].message.content.split(" Sources:")[0].split()) // 2
+
+
+def _passage_texts(server: Server) -> list[str]:
+    reply = httpx.post(f"{server.url}/v1/ask", json={"question": QUESTION})
+    return [p["text"] for p in reply.json()["passages"]]
+
+
+def test_n_above_one_is_a_clear_400(server: Server) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        client(server).chat.completions.create(model="rag", messages=[{"role": "user", "content": QUESTION}], n=2)
+    assert caught.value.code == "unsupported_n" and caught.value.param == "n" and "n=1" in caught.value.message
 
 
 def test_multi_turn_follow_up_passes_history(fake_server: Server) -> None:
