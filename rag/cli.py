@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from rag.cli_documents import documents_app
+
 if TYPE_CHECKING:
     from rag.engine import RAG
 
@@ -19,7 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich mode labels every flag "<bool>"
 )
+app.add_typer(documents_app, name="documents")
 
 IndexDir = Annotated[
     Optional[Path],
@@ -44,21 +48,31 @@ def _open(index_dir: Path | None, *, seed: bool = True) -> RAG:
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(help="files and folders to index", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="files, folders or quoted globs ('notes/*.md') to index",
+                                               metavar="PATH", show_default=False)],
     index_dir: IndexDir = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="start a new index instead of updating this one")] = False,
+    include: Annotated[Optional[list[str]], typer.Option(
+        "--include", help="in folders, read only files matching this glob ('*.md', 'news/*'); repeatable")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option(
+        "--exclude", help="in folders, skip files matching this glob ('README.md', 'drafts/*'); repeatable")] = None,
     as_json: AsJson = False,
 ) -> None:
     """Index files and folders (.txt, .md, .html, .jsonl, .pdf); unchanged files are skipped."""
     from rag.config import Settings
     from rag.engine import RAG
+    from rag.ingest.files import expand_globs
 
+    found, missing = expand_globs(paths)
+    if missing:
+        raise typer.BadParameter(f"nothing at {', '.join(missing)}; check the path or pattern", param_hint="PATH")
     settings = Settings()
     target = Path(index_dir or settings.index_dir)
     build_dir = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=_parent(target))) if rebuild else target
     try:
         with RAG.open(build_dir, settings) as rag:
-            report = rag.add(paths, progress=not as_json and sys.stderr.isatty())
+            report = rag.add(found, progress=not as_json and sys.stderr.isatty(),
+                             include=include or (), exclude=exclude or ())
             stats = rag.stats()
         if rebuild:
             _swap_in(build_dir, target)
@@ -191,7 +205,7 @@ def _print_report(report, stats, target: Path) -> None:  # type: ignore[no-untyp
         if item.status in ("error", "skipped", "duplicate"):
             _err(f"{item.status}: {item.source or item.doc_id}: {item.message}")
     counts = {s: report.count(s) for s in ("added", "replaced", "unchanged", "duplicate", "skipped", "error")}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    summary = ", ".join(f"{n} {'errors' if s == 'error' and n != 1 else s}" for s, n in counts.items() if n)
     typer.echo(f"{summary or 'nothing to do'}; {report.chunks_added} chunks in {report.seconds:.2f}s")
     typer.echo(f"index {target}: {stats.documents} documents, {stats.chunks} chunks ({stats.embedder})")
 
@@ -234,19 +248,42 @@ def _mount_optional_commands() -> None:
     if wanted in ("eval", "--help", "-h", ""):
         from rag.evaluation.command import eval_command
 
-        app.command("eval", help="Score answers and retrieval on a gold Q&A set or SQuAD.")(eval_command)
+        # Extra arguments are more --corpus paths: `--corpus ../shared/corpus/*.txt` after the shell expands it.
+        app.command("eval", help="Score answers and retrieval on a gold Q&A set or SQuAD.",
+                    context_settings={"allow_extra_args": True})(eval_command)
     if wanted in ("bench", "--help", "-h", ""):
         from rag.bench.command import bench_command
 
         app.command("bench", help="Benchmark ingest, search and ask against baselines.")(bench_command)
 
 
+# Click's base error class, whether typer vendors click (newer) or uses it (older).
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main() -> None:
     from rag.errors import RagError
 
     _mount_optional_commands()
+    as_json = "--json" in sys.argv[1:]
     try:
-        app()
+        code = app(standalone_mode=False)
     except RagError as exc:
-        _err(f"error: {exc}")
-        sys.exit(2)
+        _fail(str(exc), type(exc).__name__, 2, as_json)
+    except typer.Abort:
+        _fail("aborted", "Abort", 1, as_json)
+    except _CLICK_ERROR as exc:
+        if not as_json:
+            exc.show()
+            sys.exit(exc.exit_code)
+        _fail(exc.format_message(), type(exc).__name__, exc.exit_code, as_json)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, kind: str, code: int, as_json: bool) -> None:
+    """Errors as the command's output is: JSON on stdout under --json, else a line on stderr."""
+    if as_json:
+        typer.echo(json.dumps({"error": {"message": message, "type": kind, "exit_code": code}}))
+    else:
+        _err(f"error: {message}")
+    sys.exit(code)

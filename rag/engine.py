@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,14 +82,27 @@ class RAG:
 
     # -- documents -------------------------------------------------------------------------
 
-    def add(self, items: str | Path | Document | Iterable[str | Path | Document], *, progress: bool = False) -> IngestReport:
-        """Index files, folders or Documents; unchanged ones are skipped, changed ones replaced."""
+    def add(
+        self,
+        items: str | Path | Document | Iterable[str | Path | Document],
+        *,
+        progress: bool = False,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+    ) -> IngestReport:
+        """Index files, folders or Documents; unchanged ones are skipped, changed ones replaced.
+
+        `include`/`exclude`: glob patterns ("*.md", "drafts/*", "README.md") choosing the files
+        read from folders, matched against the path inside the folder and against the file name.
+        """
+        from rag.ingest.files import path_filter
         from rag.ingest.pipeline import Ingestor
 
         if isinstance(items, (str, Path, Document)):
             items = [items]
+        select = path_filter(include, exclude)
         with self._write_lock:
-            return Ingestor(self.settings, self.store, self.embedder).run(list(items), progress=progress)
+            return Ingestor(self.settings, self.store, self.embedder).run(list(items), progress=progress, select=select)
 
     def delete(self, doc_id: str) -> bool:
         with self._write_lock:
@@ -116,25 +129,30 @@ class RAG:
             filters = Filters.model_validate(filters)
         return self.retriever.search(query, k or self.settings.retrieval.top_k, mode=mode, filters=filters)
 
-    def ask(self, question: str, history: list[Message] | None = None, **overrides: Any) -> Answer:
+    def ask(self, question: str, history: Sequence[Message | dict] | None = None, **overrides: Any) -> Answer:
         """Answer `question` from the index, every sentence cited; abstain when unsupported.
 
+        `history`: earlier turns, as `Message`s or OpenAI-style dicts ({"role": "user", "content": ...}).
         Overrides: top_k, llm (backend name), mode, filters, temperature, max_tokens.
         """
         from rag.answer.pipeline import compose_answer
 
         started = time.perf_counter()
+        history = as_messages(history)
         backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
         settings = self._generation_settings(overrides)
         answer = compose_answer(question, passages, backend, settings, history=history, standalone=standalone)
         return _finish(answer, question, standalone, retrieve_ms, started)
 
-    def stream(self, question: str, history: list[Message] | None = None, **overrides: Any) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: Sequence[Message | dict] | None = None, **overrides: Any
+    ) -> Iterator[str | Answer]:
         """Yield answer text as it is generated, then the final `Answer` with its citations."""
         from rag.answer.pipeline import stream_answer
         from rag.answer.types import Answer
 
         started = time.perf_counter()
+        history = as_messages(history)
         backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
         settings = self._generation_settings(overrides)
         for piece in stream_answer(question, passages, backend, settings, history=history, standalone=standalone):
@@ -186,6 +204,28 @@ class RAG:
             standalone, overrides.get("top_k"), filters=overrides.get("filters"), mode=overrides.get("mode")
         )
         return backend, standalone, passages, (time.perf_counter() - started) * 1000
+
+
+def as_messages(history: Sequence[Message | dict] | None) -> list[Message] | None:
+    """Chat turns as `Message`s; dicts in the OpenAI shape are accepted, anything else is a clear error."""
+    from pydantic import ValidationError
+
+    from rag.llm.base import Message
+
+    if not history:
+        return None
+    messages = []
+    for number, turn in enumerate(history):
+        try:
+            messages.append(turn if isinstance(turn, Message) else Message.model_validate(turn))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise InvalidQuestionError(
+                f"history[{number}]{'.' + where if where else ''}: {problem['msg']}; give each turn as "
+                "{'role': 'user' | 'assistant' | 'system', 'content': '...'} or rag.llm.Message"
+            ) from None
+    return messages
 
 
 def clean_query(text: str) -> str:

@@ -24,11 +24,11 @@ import numpy as np
 
 from rag.bench.synthetic import PARAGRAPHS_PER_DOC, Generator
 from rag.bench.timing import latencies, percentiles, rss_mb, timed
+from rag.evaluation.squad import DEFAULT_SQUAD
 
 K = 10
 MODEL_MIN_ROWS = 10_000  # smaller runs (the test suite's) skip the slow MiniLM embedding
 MODEL_TEXTS = 1500  # real texts embedded with MiniLM (~40/s on a busy 2-core box); the rest are tiles
-SQUAD = Path("/work/shared/bench/squad-v1.1/dev-v1.1.json")
 
 
 def corpus_vectors(n_rows: int, seed: int, n_queries: int, embedder: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -75,12 +75,12 @@ def minilm_path() -> str | None:
 
 def model_texts(n_texts: int, n_queries: int, seed: int) -> tuple[list[str], list[str]]:
     """SQuAD dev sentences and questions when the file is there, else synthetic paragraphs and queries."""
-    if SQUAD.is_file():
+    if DEFAULT_SQUAD.is_file():
         import json
 
         from rag.text.sentences import split_sentences
 
-        data = json.loads(SQUAD.read_text(encoding="utf-8"))
+        data = json.loads(DEFAULT_SQUAD.read_text(encoding="utf-8"))
         texts, questions = [], []
         for article in data["data"]:
             for para in article["paragraphs"]:
@@ -109,7 +109,7 @@ def model_vectors(n_rows: int, n_queries: int, seed: int, n_texts: int) -> dict[
                                     convert_to_numpy=True).astype(np.float32)
     (real, queries), embed_s = timed(lambda: (encode(texts), encode(questions)))
     return {"vectors": tile_rows(real, n_rows, seed), "queries": queries, "real_rows": len(real),
-            "embed_s": round(embed_s, 1), "source": "squad-dev sentences" if SQUAD.is_file() else "synthetic text"}
+            "embed_s": round(embed_s, 1), "source": "squad-dev sentences" if DEFAULT_SQUAD.is_file() else "synthetic text"}
 
 
 def run_model(n: int, args: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -13,8 +14,9 @@ import typer
 
 from rag.bench.report import render, write_json
 from rag.bench.timing import run_task
+from rag.progress import progress_bar
+from rag.evaluation.squad import DEFAULT_SQUAD  # one default for eval and bench
 
-DEFAULT_SQUAD = Path("/work/shared/bench/squad-v1.1/dev-v1.1.json")
 TEN_MILLION = 10_000_000
 
 
@@ -46,41 +48,54 @@ def bench_command(
     results: dict[str, Any] = {"machine": _machine(), "args": {"quick": quick, "sizes": size_list, "seed": seed,
                                                                 "batch_docs": batch_docs, "queries": queries}}
     started = time.perf_counter()
+    big = [n for n in size_list if n > facade_max] or [max(size_list)]
+    # The same bar as indexing and eval: every suite counted first, so it has a total and an ETA.
+    steps = sum(n <= facade_max for n in size_list) + len(big) + 2 + squad.is_file()
+    bar = progress_bar(total=steps, desc="bench", unit="suite", enabled=sys.stderr.isatty())
     try:
-        results["sizes"] = _sizes(size_list, facade_max, batch_docs, queries, seed, work)
-        big = [n for n in size_list if n > facade_max] or [max(size_list)]
-        results["ann"] = {str(n): _task("ann", {"n_rows": min(n, ann_rows), "seed": seed, "queries": queries}, work, 900)
-                          for n in big}
-        results["sample"] = _task("sample", {"index_dir": str(work / "sample")}, work, 300)
+        results["sizes"] = _sizes(size_list, facade_max, batch_docs, queries, seed, work, bar)
+        results["ann"] = {str(n): _task("ann", {"n_rows": min(n, ann_rows), "seed": seed, "queries": queries}, work, 900,
+                                        bar) for n in big}
+        results["sample"] = _task("sample", {"index_dir": str(work / "sample")}, work, 300, bar)
         if squad.is_file():
             results["squad"] = _task("squad", {"path": str(squad), "index_dir": str(work / "squad"),
-                                               "questions": queries}, work, 600)
+                                               "questions": queries}, work, 600, bar)
         from rag.bench.ask_suite import cold_start
 
+        bar.set_postfix_str("cold start")
         results["cold_start"] = cold_start(work / "sample")
+        bar.update(1)
         results["ten_million_tokens"] = _ten_million(results["sizes"])
     finally:
+        bar.close()
         shutil.rmtree(work, ignore_errors=True)
     results["total_s"] = round(time.perf_counter() - started, 1)
     typer.echo(render(results))
     typer.echo(f"\nwrote {write_json(results, out_dir)} in {results['total_s']} s")
 
 
-def _sizes(sizes: list[int], facade_max: int, batch_docs: int, queries: int, seed: int, work: Path) -> dict[str, Any]:
+def _sizes(
+    sizes: list[int], facade_max: int, batch_docs: int, queries: int, seed: int, work: Path, bar: Any
+) -> dict[str, Any]:
     out = {}
     for n in sizes:
         if n > facade_max:
             continue
         args = {"n_chunks": n, "seed": seed, "queries": queries, "workdir": str(work),
                 "batch_docs": 0 if n <= 10_000 else batch_docs, "llama": True}
-        out[str(n)] = _task("size", args, work, 1800)
+        out[str(n)] = _task("size", args, work, 1800, bar)
         shutil.rmtree(work / f"synthetic-{n}", ignore_errors=True)
     return out
 
 
-def _task(name: str, args: dict[str, Any], work: Path, timeout: float) -> dict[str, Any]:
-    typer.echo(f"running {name} {args.get('n_chunks') or args.get('n_rows') or ''}...", err=True)
-    return run_task(name, args, work / f"{name}-{time.monotonic_ns()}.json", timeout)
+def _task(name: str, args: dict[str, Any], work: Path, timeout: float, bar: Any) -> dict[str, Any]:
+    label = f"{name} {args.get('n_chunks') or args.get('n_rows') or ''}".strip()
+    if bar.disable:
+        typer.echo(f"running {label}...", err=True)  # no terminal: one line per suite for the log
+    bar.set_postfix_str(label)
+    result = run_task(name, args, work / f"{name}-{time.monotonic_ns()}.json", timeout)
+    bar.update(1)
+    return result
 
 
 def _ten_million(sizes: dict[str, Any]) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ from rag.evaluation.gold import GoldItem, load_gold_files
 from rag.evaluation.report import print_summary, write_reports
 from rag.evaluation.runner import ALL, EvalConfig, EvalResult, run_compare
 from rag.evaluation.squad import DEFAULT_SQUAD, load_squad
+from rag.ingest.files import expand_globs
 from rag.types import Document
 
 MODES = ("dense", "lexical", "hybrid")
@@ -75,8 +76,10 @@ def check_gates(summary: dict[str, Any], thresholds: dict[str, float | None]) ->
 
 
 def eval_command(
+    ctx: typer.Context,
     gold: Annotated[list[Path] | None, typer.Option("--gold", help="gold JSON Lines file, repeatable")] = None,
-    corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="files or folders to index first, repeatable")] = None,
+    corpus: Annotated[list[str] | None, typer.Option(
+        "--corpus", help="files, folders or globs to index first; several may follow one --corpus")] = None,
     squad: Annotated[str | None, typer.Option("--squad", help=f"SQuAD v1.1 JSON, or 'default' for {DEFAULT_SQUAD}")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="SQuAD: first N questions, their articles indexed")] = None,
     index_dir: Annotated[Path | None, typer.Option("--index-dir", help="index to use; with --corpus/--squad a temp dir by default")] = None,
@@ -94,12 +97,13 @@ def eval_command(
     """Evaluate rag on gold questions: retrieval, answers, citations, abstention, latency."""
     started = time.perf_counter()
     try:
+        corpus_paths = corpus_inputs(corpus or [], ctx.args)
         items, documents = _load_inputs(gold or [], squad, limit)
         configs = _configs(compare or [], mode=mode, top_k=top_k, llm=llm)
         if mode is not None and mode not in MODES:
             raise ValueError(f"--mode {mode!r}: use one of {', '.join(MODES)}")
         settings = _settings()
-        corpus_items: list[Path | Document] = [*(corpus or []), *documents]
+        corpus_items: list[Path | Document] = [*corpus_paths, *documents]
         needs_index = any(c.kind == "rag" and c.chunk_size is None for c in configs)
         with _index(index_dir, corpus_items, settings, needs_index) as (engine, index_meta):
             results = run_compare(configs, items, rag=engine, corpus=corpus_items, settings=settings,
@@ -123,6 +127,16 @@ def eval_command(
         for failure in failures:
             typer.echo(f"FAIL ({primary.config.name}): {failure}", err=True)
         raise typer.Exit(1)
+
+
+def corpus_inputs(given: Sequence[str], extra: Sequence[str]) -> list[Path]:
+    """--corpus values plus the arguments after them (a shell-expanded glob), quoted globs expanded."""
+    if extra and not given:
+        raise ValueError(f"unexpected argument(s) {' '.join(extra)}: corpus files go after --corpus")
+    found, missing = expand_globs([*given, *extra])
+    if missing:
+        raise ValueError(f"--corpus {', '.join(missing)}: no such file or folder (or the pattern matched nothing)")
+    return found
 
 
 def _load_inputs(gold: Sequence[Path], squad: str | None, limit: int | None) -> tuple[list[GoldItem], list[Document]]:

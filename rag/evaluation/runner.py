@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -257,10 +257,11 @@ def _default_top_k(rag: Searchable) -> int:
     return int(getattr(getattr(settings, "retrieval", None), "top_k", 5))
 
 
-def _progress(items: Sequence[GoldItem], enabled: bool, name: str) -> Iterable[GoldItem]:
-    # A bar only on a terminal: logs and CI output stay clean.
-    if not (enabled and sys.stderr.isatty()):
-        return items
-    from tqdm import tqdm
+def _progress(items: Sequence[GoldItem], enabled: bool, name: str) -> Iterator[GoldItem]:
+    # A bar only on a terminal: logs and CI output stay clean. The same bar as indexing and bench.
+    from rag.progress import progress_bar
 
-    return tqdm(items, desc=f"eval {name}", unit="q", leave=False)
+    with progress_bar(total=len(items), desc=f"eval {name}", unit="q", enabled=enabled and sys.stderr.isatty()) as bar:
+        for item in items:
+            yield item
+            bar.update(1)

@@ -8,7 +8,8 @@ from pathlib import Path
 from rag.evaluation.gold import GoldError, GoldItem
 from rag.types import Document
 
-# The shared checkout sits next to the repository: <root>/shared next to <root>/main.
+# The shared checkout sits next to the repository (<root>/shared next to <root>/main): README's
+# ../shared/bench/... from the repository root. `rag eval --squad default` and `rag bench` both use it.
 DEFAULT_SQUAD = Path(__file__).resolve().parents[3] / "shared" / "bench" / "squad-v1.1" / "dev-v1.1.json"
 SPLIT = "squad-dev"
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from rag.ingest.clean import clean_text
+from rag.ingest.files import IngestProblem, input_files
 from rag.types import Document
 
 MAX_BYTES = 50_000_000
@@ -23,55 +23,27 @@ SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf")
 _JSONL_FIELDS = ("text", "id", "title", "url", "date", "source")
 
 
-@dataclass(frozen=True, slots=True)
-class IngestProblem:
-    """One input that produced no document: where it is and what to do about it.
-
-    For a JSONL line, `line` is its number and the message starts with "line N:".
-    """
-
-    path: str
-    message: str
-    status: Literal["error", "skipped"] = "error"
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
-def iter_documents(paths: Iterable[str | Path], *, max_bytes: int = MAX_BYTES) -> Iterator[Document | IngestProblem]:
+def iter_documents(
+    paths: Iterable[str | Path],
+    *,
+    max_bytes: int = MAX_BYTES,
+    select: Callable[[str], bool] | None = None,
+    on_file: Callable[[], None] | None = None,
+) -> Iterator[Document | IngestProblem]:
     """Documents from files and folders (folders recurse in sorted order, hidden entries skipped).
 
     A file's id and source are its path relative to the folder given, with forward slashes (a
     file given directly: its name); JSONL lines without an id get `<file>:<line number>`.
+    `select(relative path)` chooses which files inside folders are read (files named directly
+    always are); `on_file()` is called after each file, for progress.
     """
-    for given in paths:
-        root = Path(given)
-        if root.is_dir():
-            for path in _walk(root):
-                if isinstance(path, IngestProblem):
-                    yield path
-                else:
-                    yield from _load(path, path.relative_to(root).as_posix(), max_bytes)
-        elif root.exists():
-            yield from _load(root, root.name, max_bytes)
-        else:
-            yield IngestProblem(str(given), "no such file or folder; check the path")
-
-
-def _walk(folder: Path) -> Iterator[Path | IngestProblem]:
-    try:
-        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
-    except OSError as exc:
-        yield IngestProblem(str(folder), f"cannot list this folder ({exc.strerror or exc}); check its permissions")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
+    for path, rel in input_files(paths, select):
+        if isinstance(path, IngestProblem):
+            yield path
             continue
-        if entry.is_dir():
-            yield from _walk(entry)
-        else:
-            yield entry
+        yield from _load(path, rel, max_bytes)
+        if on_file is not None:
+            on_file()
 
 
 def _load(path: Path, rel: str, max_bytes: int) -> Iterator[Document | IngestProblem]:
@@ -254,12 +226,29 @@ def _iso_date(value: str | None) -> str | None:
         return None
 
 
+TITLE_WORDS = 12
+_DATE_LABEL = re.compile(
+    r"^\W*(?:(?:date|published|updated|posted)\b\W*)?(?:\d{4}-\d{2}-\d{2}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4})\W*",
+    re.IGNORECASE,
+)
+
+
 def guess_title(text: str, fallback: str | None) -> str | None:
-    """The first line of the cleaned text when it reads like a headline, else `fallback`."""
+    """The first line of the cleaned text: whole when it reads like a headline, else the opening
+    words of its first sentence ("…" where cut); `fallback` (the file name) only for a text with none.
+
+    A file name is often an id or a hash, so even a prose first line says more about the article.
+    """
     first = next((line.strip() for line in clean_text(text[:4000]).splitlines() if line.strip()), "")
     if first and len(first) <= 150 and len(first.split()) <= 25 and first[-1] not in ".!?":
         return first
-    return fallback
+    sentence = re.split(r"(?<=[.!?])\s", _DATE_LABEL.sub("", first), maxsplit=1)[0].strip()
+    words = sentence.split()
+    if not words:
+        return fallback
+    if len(words) <= TITLE_WORDS:
+        return sentence.rstrip(".")
+    return " ".join(words[:TITLE_WORDS]).rstrip(",;:") + "…"
 
 
 _MD_RULES = [

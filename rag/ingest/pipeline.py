@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from itertools import chain
 from pathlib import Path
@@ -17,7 +17,9 @@ from rag.chunking import chunk_text
 from rag.config import Settings
 from rag.ingest import parallel
 from rag.ingest.clean import clean_text
+from rag.ingest.files import count_files
 from rag.ingest.loaders import iter_documents
+from rag.progress import progress_bar
 from rag.store import StoredDocument
 from rag.text.tokens import get_token_counter
 from rag.types import Chunk, Document, IngestItem, IngestReport
@@ -35,10 +37,13 @@ class Ingestor:
         chunking = settings.chunking
         self.counter = get_token_counter(chunking.encoding, chunking.encoding_file)
 
-    def run(self, items: list[str | Path | Document], *, progress: bool = False) -> IngestReport:
+    def run(
+        self, items: list[str | Path | Document], *, progress: bool = False, select: Callable[[str], bool] | None = None
+    ) -> IngestReport:
+        """Index `items`; `select(relative path)` chooses the files read from folders (see `path_filter`)."""
         started = time.perf_counter()
         report = IngestReport()
-        entries = self._entries(items, progress)
+        entries = self._entries(items, progress, select)
         head, large = _head(entries)
         workers = self.workers()
         if large and workers > 1 and parallel.can_fork(self.embedder):
@@ -52,16 +57,20 @@ class Ingestor:
         workers = self.settings.ingest.workers
         return workers if workers is not None else parallel.default_workers()
 
-    def _entries(self, items: list[str | Path | Document], progress: bool) -> Iterator[Document | IngestItem]:
+    def _entries(
+        self, items: list[str | Path | Document], progress: bool, select: Callable[[str], bool] | None
+    ) -> Iterator[Document | IngestItem]:
         """The given Documents, then those loaded from paths, with an item for each load problem."""
-        from tqdm import tqdm
-
         paths = [item for item in items if not isinstance(item, Document)]
         given = [item for item in items if isinstance(item, Document)]
-        bar = tqdm(desc="indexing", unit="doc", disable=not progress, leave=False)
+        # Files are counted first (a folder listing, no reading) so the bar has a total and an ETA.
+        total = len(given) + count_files(paths, select) if progress else None
+        bar = progress_bar(total=total, desc="indexing", unit="file", enabled=progress)
         try:
-            for item in [*given, *iter_documents(paths)]:
+            for document in given:
                 bar.update(1)
+                yield document
+            for item in iter_documents(paths, select=select, on_file=lambda: bar.update(1)):
                 yield item if isinstance(item, Document) else _problem_item(item)
         finally:
             bar.close()

@@ -54,12 +54,23 @@ def test_text_file_id_title_source_and_date(tmp_path: Path) -> None:
     assert "first ferry leaves at 6:10" in doc.text
 
 
-def test_title_falls_back_to_file_stem_when_first_line_is_prose(tmp_path: Path) -> None:
-    path = tmp_path / "notes.txt"
-    path.write_text("The library extends its hours during exam weeks, staff said on Monday, June 3, 2024.\n")
+def test_a_prose_first_line_gives_its_opening_words_not_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "3f9a1c07e2.txt"
+    path.write_text("The library extends its hours during exam weeks, staff said on Monday, June 3, 2024. "
+                    "Doors stay open until midnight.\n")
     (doc,), _ = load(path)
-    assert doc.title == "notes"
+    assert doc.title == "The library extends its hours during exam weeks, staff said on Monday…"
     assert doc.date == "2024-06-03"
+    short = tmp_path / "b41e.txt"
+    short.write_text("Date: 2024-06-03 Trams run late tonight. Then more text follows here.\n")
+    assert load(short)[0][0].title == "Trams run late tonight"
+
+
+def test_title_falls_back_to_the_file_name_only_without_text(tmp_path: Path) -> None:
+    from rag.ingest.loaders import guess_title
+
+    assert guess_title("   \n\n", "notes") == "notes"
+    assert guess_title("2024-06-03\n", "notes") == "notes"
 
 
 def test_folder_recurses_sorted_skips_hidden_and_reports_unknown(tmp_path: Path) -> None:
@@ -213,4 +224,5 @@ def test_shared_corpus_loads_with_dates_and_titles() -> None:
     assert by_prefix["002"].date == "2024-04-10"
     assert by_prefix["001"].title.startswith("Microsoft Commits $2.9 Billion")  # not the breadcrumb
     assert by_prefix["003"].title.startswith("Japan: Microsoft will invest")  # not the share bar
-    assert by_prefix["000"].title == by_prefix["000"].id.removesuffix(".txt")  # prose first line → stem
+    assert by_prefix["000"].title.startswith("The investment supports the Generative AI")  # not the hash name
+    assert not any(doc.title.startswith(prefix) for prefix, doc in by_prefix.items())
