@@ -87,3 +87,72 @@ def test_an_empty_question_is_a_clear_error(workdir: Path) -> None:
     result = rag_cli("ask", "   ", cwd=workdir)
     assert result.returncode == 2
     assert "empty" in result.stderr
+
+
+def test_json_errors_are_json(workdir: Path) -> None:
+    result = rag_cli("ask", "--json", "--llm", "openai", "Who leads Microsoft AI London?", cwd=workdir,
+                     env={"RAG_LLM__MODEL": ""})
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "ConfigError" and "RAG_LLM__MODEL" in error["message"]
+    usage = rag_cli("search", "--json", "--nope", "x", cwd=workdir)
+    assert usage.returncode == 2 and "--nope" in json.loads(usage.stdout)["error"]["message"]
+
+
+def test_help_shows_plain_flags(workdir: Path) -> None:
+    result = rag_cli("index", "--help", cwd=workdir)
+    assert result.returncode == 0
+    assert "--rebuild" in result.stdout and "<bool>" not in result.stdout
+    assert "--include" in result.stdout and "--exclude" in result.stdout
+
+
+def test_index_include_exclude_globs_and_plural_errors(workdir: Path, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "news").mkdir(parents=True)
+    (docs / "README.md").write_text("# About this folder\n\nNotes for editors, not an article.\n")
+    (docs / "news" / "harbour.md").write_text("# Harbour\n\nThe Corlin harbour handles four hundred ships.\n")
+    (docs / "news" / "tram.txt").write_text("Trams in Corlin run every ten minutes during the day.\n")
+    for name in ("a.txt", "b.txt"):
+        (docs / name).write_bytes(b"\xff\xfe broken")
+    index_dir = tmp_path / "idx"
+    result = rag_cli("index", str(docs), "--exclude", "README.md", "--exclude", "*.txt", "--index-dir",
+                     str(index_dir), "--json", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    ids = {item["doc_id"] for item in json.loads(result.stdout)["report"]["items"]}
+    assert ids == {"news/harbour.md"}
+    again = rag_cli("index", str(docs), "--include", "*.txt", "--index-dir", str(index_dir), cwd=workdir)
+    assert "1 added, 2 errors;" in again.stdout  # tram.txt added; a.txt and b.txt are not UTF-8
+    quoted = rag_cli("index", str(docs / "news" / "*.md"), "--index-dir", str(index_dir), cwd=workdir)
+    assert "1 duplicate" in quoted.stdout  # the quoted glob found the file (indexed already, by another id)
+    missing = rag_cli("index", str(docs / "nothing" / "*.md"), "--index-dir", str(index_dir), cwd=workdir)
+    assert missing.returncode == 2 and "nothing at" in missing.stderr
+
+
+def test_documents_list_and_delete(workdir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    note = tmp_path / "ferry.md"
+    note.write_text("# Ferry notes\n\nThe Quokka ferry carries forty cyclists.\n")
+    assert rag_cli("index", str(note), "--index-dir", str(index_dir), cwd=workdir).returncode == 0
+    listed = rag_cli("documents", "list", "--index-dir", str(index_dir), "--json", cwd=workdir)
+    page = json.loads(listed.stdout)
+    assert page["total"] == 1 and page["documents"][0]["title"] == "Ferry notes"
+    plain = rag_cli("documents", "list", "--index-dir", str(index_dir), cwd=workdir)
+    assert "ferry.md — Ferry notes" in plain.stdout and "1-1 of 1 documents" in plain.stderr
+    deleted = rag_cli("documents", "delete", "ferry.md", "nope.md", "--index-dir", str(index_dir), cwd=workdir)
+    assert deleted.returncode == 1 and "deleted ferry.md" in deleted.stdout and "not found: nope.md" in deleted.stderr
+    after = json.loads(rag_cli("documents", "list", "--index-dir", str(index_dir), "--json", cwd=workdir).stdout)
+    assert after["total"] == 0
+
+
+@pytest.mark.slow
+def test_eval_takes_several_corpus_paths_and_quoted_globs(workdir: Path, tmp_path: Path) -> None:
+    corpus = Path(__file__).resolve().parents[1] / "rag" / "sample_corpus"
+    gold = Path(__file__).resolve().parents[1] / "eval" / "gold" / "dev.jsonl"
+    files = sorted(str(p) for p in corpus.glob("*.md"))
+    for args in ([*files], [str(corpus / "*.md")]):
+        result = rag_cli("eval", "--gold", str(gold), "--corpus", *args, "--out", str(tmp_path / "out"), "--json",
+                         "--limit", "1", cwd=workdir)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["summary"]
+    stray = rag_cli("eval", "--gold", str(gold), *files[:1], cwd=workdir)
+    assert stray.returncode == 2 and "go after --corpus" in stray.stderr
