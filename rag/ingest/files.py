@@ -69,7 +69,7 @@ def input_files(
     paths: Iterable[str | Path], select: Callable[[str], bool] | None
 ) -> Iterator[tuple[Path | IngestProblem, str]]:
     for given in paths:
-        root = Path(given)
+        root = Path(given).expanduser()  # "~/articles" from Python, as a shell would
         if root.is_dir():
             for path in _walk(root):
                 if isinstance(path, IngestProblem):
