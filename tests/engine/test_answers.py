@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rag import RAG, Answer, Message
+from rag.errors import InvalidQuestionError
 
 
 def _norm(text: str) -> str:
@@ -53,6 +56,17 @@ def test_a_follow_up_is_read_in_the_light_of_the_conversation(sample_rag: RAG) -
     assert not answer.abstained
     assert "3 million" in answer.answer
     assert answer.standalone_question and answer.standalone_question != answer.question
+
+
+def test_history_may_be_plain_dicts_and_a_bad_turn_says_what_is_wrong(sample_rag: RAG) -> None:
+    history = [
+        {"role": "user", "content": "What is Microsoft investing in Japan?"},
+        {"role": "assistant", "content": "Microsoft plans to invest $2.9 billion over two years [1]."},
+    ]
+    *pieces, answer = sample_rag.stream("And how many people will it train?", history=history)
+    assert "3 million" in answer.answer and "".join(pieces)
+    with pytest.raises(InvalidQuestionError, match=r"history\[1\]\.role"):
+        sample_rag.ask("And how many?", history=[history[0], {"role": "bot", "content": "hi"}])
 
 
 def test_a_question_in_another_language_gets_an_answer_or_an_abstention(sample_rag: RAG) -> None:

@@ -226,3 +226,17 @@ def test_shared_corpus_loads_with_dates_and_titles() -> None:
     assert by_prefix["003"].title.startswith("Japan: Microsoft will invest")  # not the share bar
     assert by_prefix["000"].title.startswith("The investment supports the Generative AI")  # not the hash name
     assert not any(doc.title.startswith(prefix) for prefix, doc in by_prefix.items())
+
+
+def test_indexing_progress_has_a_total_and_keeps_its_final_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from rag import RAG
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"note-{n}.md").write_text(f"# Note {n}\n\nThe Corlin tram line {n} opens in spring.\n")
+    with RAG.open(tmp_path / "index") as rag:
+        rag.add([folder], progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()
+    assert any("indexing" in line and "0/3" in line for line in bar)  # the total is known from the start
+    assert "3/3" in bar[-1] and "indexing: 100%" in bar[-1]  # and the last state stays on screen
