@@ -45,7 +45,7 @@ def list_documents(
     for doc in documents:
         date = f" ({doc.date})" if doc.date else ""
         title = f" — {doc.title}" if doc.title and doc.title != doc.doc_id else ""
-        typer.echo(f"{doc.doc_id}{title}{date}, {doc.chunks} passages")
+        typer.echo(f"{doc.doc_id}{title}{date}, {doc.chunks} passage{'s' if doc.chunks != 1 else ''}")
     shown = f"{offset + 1}-{offset + len(documents)}" if documents else "none"
     typer.echo(f"{shown} of {stats.documents} documents; {stats.chunks} passages ({stats.embedder})", err=True)
 

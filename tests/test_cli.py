@@ -137,7 +137,7 @@ def test_documents_list_and_delete(workdir: Path, tmp_path: Path) -> None:
     page = json.loads(listed.stdout)
     assert page["total"] == 1 and page["documents"][0]["title"] == "Ferry notes"
     plain = rag_cli("documents", "list", "--index-dir", str(index_dir), cwd=workdir)
-    assert "ferry.md — Ferry notes" in plain.stdout and "1-1 of 1 documents" in plain.stderr
+    assert "ferry.md — Ferry notes" in plain.stdout and "1-1 of 1 documents" in plain.stderr and "1 passage" in plain.stdout
     deleted = rag_cli("documents", "delete", "ferry.md", "nope.md", "--index-dir", str(index_dir), cwd=workdir)
     assert deleted.returncode == 1 and "deleted ferry.md" in deleted.stdout and "not found: nope.md" in deleted.stderr
     after = json.loads(rag_cli("documents", "list", "--index-dir", str(index_dir), "--json", cwd=workdir).stdout)

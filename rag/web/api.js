@@ -84,6 +84,11 @@ function parseEvent(block) {
   return { event, data: JSON.parse(data.join("\n")) };
 }
 
+// "1 passage", "3 passages".
+export function count(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 // Only web links become links: a document's url may hold anything, javascript: included.
 export function safeUrl(raw) {
   if (!raw) return null;

@@ -1,6 +1,6 @@
 // The documents panel: upload on choosing files (one request per file, so each gets its own result),
 // a paged list with delete (confirmed first), and the index statistics.
-import { el, json, request } from "./api.js";
+import { count, el, json, request } from "./api.js";
 
 const PAGE = 10;
 
@@ -22,7 +22,8 @@ export class Documents {
     try {
       const ready = await json("/readyz");
       this.stats.textContent =
-        `${ready.documents} documents, ${ready.chunks} passages; embedder ${ready.embedder}, answers by ${ready.llm}`;
+        `${count(ready.documents, "document")}, ${count(ready.chunks, "passage")}; ` +
+        `embedder ${ready.embedder}, answers by ${ready.llm}`;
     } catch (error) {
       this.stats.textContent = `Index statistics unavailable: ${error.message}`;
     }
@@ -48,7 +49,7 @@ export class Documents {
 
   row(doc) {
     const name = doc.title || doc.doc_id;
-    const details = [doc.title ? doc.doc_id : null, doc.date, `${doc.chunks} passages`].filter(Boolean).join(" · ");
+    const details = [doc.title ? doc.doc_id : null, doc.date, count(doc.chunks, "passage")].filter(Boolean).join(" · ");
     return el("li", { class: "doc" },
       el("div", { class: "doc-text" }, el("span", { class: "doc-title", text: name }),
         el("span", { class: "meta", text: details })),
@@ -104,7 +105,7 @@ export class Documents {
 }
 
 function describe(item) {
-  const chunks = item.chunks ? `, ${item.chunks} passages` : "";
+  const chunks = item.chunks ? `, ${count(item.chunks, "passage")}` : "";
   const message = item.message ? ` (${item.message})` : "";
   return `${item.status}${chunks}${message}`;
 }
