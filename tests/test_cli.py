@@ -158,3 +158,5 @@ def test_eval_takes_several_corpus_paths_and_quoted_globs(workdir: Path, tmp_pat
         assert json.loads(result.stdout)["summary"]
     stray = rag_cli("eval", "--gold", str(gold), *files[:1], cwd=workdir)
     assert stray.returncode == 2 and "go after --corpus" in stray.stderr
+    missing = rag_cli("eval", "--gold", str(gold), "--corpus", str(tmp_path / "none" / "*.txt"), "--json", cwd=workdir)
+    assert missing.returncode == 2 and "matched nothing" in json.loads(missing.stdout)["error"]["message"]

@@ -109,7 +109,10 @@ def eval_command(
             results = run_compare(configs, items, rag=engine, corpus=corpus_items, settings=settings,
                                   progress=not json_output)
     except (RagError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        if json_output:  # under --json, errors are JSON too (the shape `rag` uses for every command)
+            typer.echo(json.dumps({"error": {"message": str(exc), "type": type(exc).__name__, "exit_code": 2}}))
+        else:
+            typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     meta = {
         "timestamp": datetime.now().isoformat(timespec="seconds"), "wall_s": round(time.perf_counter() - started, 3),
