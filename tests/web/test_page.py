@@ -118,12 +118,13 @@ def test_hostile_document_text_stays_text(browser: Any, site: str) -> None:
 
 
 def test_citation_links_only_to_web_addresses(browser: Any, site: str) -> None:
-    with visit(browser, site) as v:
+    with visit(browser, site, color_scheme="dark") as v:
         answer = ask(v.page, "What colour was the Zephyr lighthouse painted?")
         answer.locator(".text .cite").first.click()
         link = v.page.locator("#source-link a")
         assert link.get_attribute("href") == "https://example.org/zephyr"
         assert link.get_attribute("rel") == "noopener noreferrer"
+        v.screenshot("source-dark")
         v.assert_stayed_local()
 
 
