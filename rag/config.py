@@ -38,6 +38,9 @@ class IngestSettings(_Group):
         None, ge=1,
         description="processes that clean, chunk and embed large batches (1: in-process); min(CPUs, 4) when unset",
     )
+    lock_timeout: float = Field(
+        30.0, ge=0, description="seconds a write waits while another process writes the same index, then fails",
+    )
 
 
 class EmbedderSettings(_Group):

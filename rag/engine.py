@@ -73,6 +73,7 @@ class RAG:
             dimension=embedder.dimension,
             chunking=chunking_manifest(settings),
             create=create,
+            lock_timeout=settings.ingest.lock_timeout,
         )
         rag = cls(settings, store, embedder)
         if fresh and seed_sample:
@@ -112,6 +113,7 @@ class RAG:
         return self.store.documents(offset, limit)
 
     def stats(self) -> IndexStats:
+        self.store.refresh()
         return self.store.stats()
 
     # -- search and answers ----------------------------------------------------------------
@@ -127,6 +129,8 @@ class RAG:
         query = clean_query(query)
         if isinstance(filters, dict):
             filters = Filters.model_validate(filters)
+        # Another process (a CLI writer, another server worker) may have committed since the last call.
+        self.store.refresh()
         return self.retriever.search(query, k or self.settings.retrieval.top_k, mode=mode, filters=filters)
 
     def ask(self, question: str, history: Sequence[Message | dict] | None = None, **overrides: Any) -> Answer:

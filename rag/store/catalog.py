@@ -173,13 +173,27 @@ class Catalog:
         keys = ("doc_id", "title", "source", "url", "date", "content_hash", "chunks", "chars")
         return [DocumentInfo(**dict(zip(keys, row))) for row in self._reader().execute(sql, (limit, offset))]
 
+    def generation(self) -> int:
+        """How many commits the index has seen; one indexed lookup, cheap enough for every request."""
+        row = self._reader().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row is not None else 0
+
+    def read_state(self) -> tuple[int, dict[str, Any], list[tuple[str, str, int]], np.ndarray]:
+        """(generation, meta, segments, deleted ids) as of one commit, read in one transaction."""
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return self.generation(), self.meta(), self.segments(), self.deleted_ids()
+        finally:
+            conn.execute("COMMIT")
+
     def counts(self) -> tuple[int, int]:
         return self.one("SELECT COUNT(*) FROM documents"), self.one("SELECT COUNT(*) FROM chunks")
 
     # -- the one write path --------------------------------------------------------------
 
-    def commit(self, plan: WritePlan) -> None:
-        """Apply `plan` atomically: all of it is visible to readers, or none of it."""
+    def commit(self, plan: WritePlan) -> int:
+        """Apply `plan` atomically (all of it is visible to readers, or none); return the new generation."""
         conn = self._writer
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -198,8 +212,12 @@ class Catalog:
                 "VALUES (?,?,?,?,?,?,?,?)", plan.chunks)
             conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                              [(key, json.dumps(value)) for key, value in plan.meta.items()])
+            generation = 1 + int(conn.execute("SELECT COALESCE((SELECT value FROM meta WHERE key = 'generation'), 0)")
+                                 .fetchone()[0])
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (str(generation),))
             _fail_point("before_commit")
             conn.execute("COMMIT")
+            return generation
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from rag.errors import RagError
+from rag.errors import IndexCorruptError, RagError
 from rag.store import manifest as mf
 from rag.store.catalog import Catalog, WritePlan
 from rag.store.dense import ensure_faiss_configured
 from rag.store.fsutil import remove_tree, tree_size
+from rag.store.lock import IndexBusyError, WriteLock
 from rag.store.params import StoreParams
+from rag.store import rows as catalog_rows
 from rag.store.records import StoredChunk, StoredDocument
 from rag.store.segments import Segment, build_segment, load_segment, merge_segments, plan_merge, \
     remove_orphans, segment_name
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 CATALOG_FILE = "catalog.sqlite"
 MANIFEST_FILE = "manifest.json"
 SEGMENTS_DIR = "segments"
+LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's commit before giving up
+_RELOAD_TRIES = 3  # a concurrent compaction may delete a segment between listing and loading it
 
 
 class IndexNotFoundError(RagError, FileNotFoundError):
@@ -34,16 +39,26 @@ class IndexNotFoundError(RagError, FileNotFoundError):
 
 
 class IndexStore:
-    """Documents, chunks and their dense and lexical indexes in one folder; one writer, many readers."""
+    """Documents, chunks and their dense and lexical indexes in one folder.
 
-    def __init__(self, path: Path, catalog: Catalog, meta: dict[str, Any], params: StoreParams) -> None:
+    Any number of processes may open the same folder. Writers are serialised by a file lock and
+    take segment names and chunk ids from the catalog inside it; readers call `refresh()` (once per
+    request) to pick up commits made by other processes, reloading only the segments that changed.
+    """
+
+    def __init__(self, path: Path, catalog: Catalog, meta: dict[str, Any], params: StoreParams,
+                 lock: WriteLock) -> None:
         self.path = path
         self._catalog = catalog
         self._meta = meta
         self.params = params
-        self._write_lock = threading.RLock()
+        self._lock = lock
+        self._swap = threading.Lock()  # orders snapshot installs from refresh() and from commits
         self._closed = False
-        self._snapshot = self._load_snapshot()
+        self._generation = -1
+        self._snapshot = self._snapshot_of((), np.empty(0, dtype=np.int64), None)
+        self._reload()
+        self._tidy_if_idle()
 
     # -- opening -------------------------------------------------------------------------
 
@@ -53,10 +68,11 @@ class IndexStore:
 
     @classmethod
     def open(cls, path: Path, *, embedder_id: str, dimension: int, chunking: dict, create: bool = True,
-             params: StoreParams | None = None) -> "IndexStore":
+             params: StoreParams | None = None, lock_timeout: float = LOCK_TIMEOUT) -> "IndexStore":
         """Open the index at `path`, creating it when absent (unless `create` is false).
 
-        `params` (HNSW, BM25, compaction) default to the ones stored with the index.
+        `params` (HNSW, BM25, compaction) default to the ones stored with the index;
+        `lock_timeout` is how long a write waits for another process's write to finish.
         """
         path = Path(path).expanduser()
         ensure_faiss_configured()
@@ -65,29 +81,75 @@ class IndexStore:
                 raise IndexNotFoundError(f"no index at {path}; build one with `rag index PATH...` first")
             path.mkdir(parents=True, exist_ok=True)
         catalog = Catalog(path / CATALOG_FILE)
+        lock = WriteLock(path, lock_timeout)
         try:
             meta = catalog.meta()
-            if not meta:
-                meta = _initial_meta(embedder_id, dimension, chunking, params or StoreParams())
-                catalog.commit(WritePlan(meta=meta))
+            wanted = mf.normalise(params.to_meta()) if params is not None else None
+            if not meta or (wanted is not None and wanted != meta.get("params")):
+                with lock.hold():  # first creation and parameter changes race other processes too
+                    meta = catalog_rows.store_meta(catalog, embedder_id, dimension, chunking, params)
             mf.check_compatible(meta, path, embedder_id=embedder_id, dimension=dimension, chunking=chunking)
-            if params is not None and params.to_meta() != meta.get("params"):
-                meta["params"] = mf.normalise(params.to_meta())
-                catalog.commit(WritePlan(meta={"params": meta["params"]}))
-            return cls(path, catalog, meta, StoreParams.from_meta(meta.get("params", {})).for_embedder(embedder_id))
+            store_params = StoreParams.from_meta(meta.get("params", {})).for_embedder(embedder_id)
+            return cls(path, catalog, meta, store_params, lock)
         except BaseException:
             catalog.close()
             raise
 
-    def _load_snapshot(self) -> Snapshot:
-        listed = self._catalog.segments()
+    # -- following other processes' commits ----------------------------------------------
+
+    def refresh(self) -> bool:
+        """Pick up commits made since the last call (by any process); True when something changed.
+
+        Costs one indexed SQLite lookup when nothing changed, so callers may run it per request.
+        """
+        if self._closed or self._catalog.generation() == self._generation:
+            return False
+        self._reload()
+        return True
+
+    def _reload(self) -> None:
+        """Load the catalog's current state, reusing every segment already loaded."""
         root = self.path / SEGMENTS_DIR
-        for orphan in remove_orphans(root, {name for name, _kind, _rows in listed}):
+        for attempt in range(_RELOAD_TRIES):
+            generation, meta, listed, deleted = self._catalog.read_state()
+            if generation == self._generation:
+                return
+            loaded = self._snapshot.by_name()
+            try:
+                segments = [loaded[name].segment if name in loaded else load_segment(root, name, rows, self.params)
+                            for name, _kind, rows in listed]
+            except IndexCorruptError:
+                # A compaction elsewhere may have dropped a listed segment since we read the list.
+                if attempt + 1 < _RELOAD_TRIES and self._catalog.generation() != generation:
+                    continue
+                raise
+            self._install(generation, meta, segments, deleted)
+            return
+
+    def _install(self, generation: int, meta: dict[str, Any], segments: Sequence[Segment],
+                 deleted: np.ndarray) -> None:
+        with self._swap:
+            if generation <= self._generation:
+                return  # a newer state went in meanwhile (this process's own commit)
+            self._snapshot = self._snapshot_of(segments, deleted, self._snapshot)
+            self._meta.update(meta)
+            self._generation = generation
+
+    def _tidy_if_idle(self) -> None:
+        """Clean what a crashed writer left and rewrite the manifest, unless a writer is busy now."""
+        try:
+            with self._lock.hold(timeout=0):
+                self._remove_orphans()
+                self._write_manifest(self._snapshot)
+        except IndexBusyError:
+            pass  # the writer that holds the lock writes the manifest when it commits
+
+    def _remove_orphans(self) -> None:
+        """Delete segment folders no commit lists: with the write lock held, nothing else makes them."""
+        root = self.path / SEGMENTS_DIR
+        listed = {name for name, _kind, _rows in self._catalog.segments()}
+        for orphan in remove_orphans(root, listed):
             log.warning("removed segment %s left by an interrupted write", root / orphan)
-        segments = [load_segment(root, name, rows, self.params) for name, _kind, rows in listed]
-        snapshot = self._snapshot_of(segments, self._catalog.deleted_ids(), None)
-        self._write_manifest(snapshot)
-        return snapshot
 
     def _snapshot_of(self, segments: Sequence[Segment], deleted: np.ndarray, previous: Snapshot | None) -> Snapshot:
         return make_snapshot(segments, deleted, dimension=self._meta["dimension"], k1=self.params.k1,
@@ -122,7 +184,7 @@ class IndexStore:
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
         """Chunks in the order of `ids`; ids deleted meanwhile by a concurrent write are left out."""
         rows = self._catalog.chunk_rows(ids)
-        return [_stored_chunk(rows[int(i)]) for i in ids if int(i) in rows]
+        return [catalog_rows.stored_chunk(rows[int(i)]) for i in ids if int(i) in rows]
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         """Sorted chunk ids matching `filters`; None when there is nothing to filter on."""
@@ -150,24 +212,23 @@ class IndexStore:
         return self._apply([], doc_ids)
 
     def _apply(self, docs: list[StoredDocument], delete: Sequence[str]) -> int:
-        with self._write_lock:
-            self._check_open()
-            _validate(docs, self._meta["dimension"])
+        catalog_rows.validate(docs, self._meta["dimension"])
+        with self._writing():
             old = self._catalog.hashes_of(sorted({d.doc_id for d in docs} | set(delete)))
             gone = self._catalog.chunk_ids_of(list(old))
             first_id, seq = int(self._meta["next_id"]), int(self._meta["next_segment"])
-            chunk_rows = _chunk_rows(docs, first_id)
+            chunk_rows = catalog_rows.chunk_rows(docs, first_id)
             fingerprint = self._meta["fingerprint"]
             for doc_id, content_hash in [*old.items(), *((d.doc_id, d.content_hash) for d in docs)]:
                 fingerprint = mf.fingerprint_update(fingerprint, doc_id, content_hash)
-            plan = WritePlan(remove_docs=list(old), deleted_ids=gone, documents=_document_rows(docs),
+            plan = WritePlan(remove_docs=list(old), deleted_ids=gone, documents=catalog_rows.document_rows(docs),
                              chunks=chunk_rows, meta={"next_id": first_id + len(chunk_rows),
                                                       "next_segment": seq + (len(chunk_rows) > 0),
                                                       "fingerprint": fingerprint, "updated": mf.now()})
             # Files last before the commit: nothing that can fail sits between them and the commit.
             segment = self._new_segment(docs, first_id, segment_name(seq))
             if segment is not None:
-                plan.new_segments.append(_segment_row(segment))
+                plan.new_segments.append(catalog_rows.segment_row(segment))
             self._commit(plan, segment, dropped=())
             self._maybe_compact()
             return len(old.keys() & set(delete))
@@ -185,21 +246,34 @@ class IndexStore:
         return build_segment(self.path / SEGMENTS_DIR, name, ids, vectors, texts, self._meta["dimension"],
                              self.params, terms)
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the write lock with this process's view brought up to the latest commit."""
+        self._check_open()
+        with self._lock.hold():
+            self._check_open()
+            self._reload()  # next_id, next_segment and the fingerprint as the last writer left them
+            self._remove_orphans()
+            yield
+
     def _commit(self, plan: WritePlan, segment: Segment | None, dropped: Sequence[str]) -> None:
-        """Commit the catalog, then swap in the new snapshot; on failure remove the new segment."""
+        """Commit the catalog, then swap in the new snapshot; on failure remove the new segment.
+
+        Called with the write lock held, so the new segment's name is ours alone: removing it on
+        failure can never touch another writer's files.
+        """
         try:
-            self._catalog.commit(plan)
+            generation = self._catalog.commit(plan)
         except BaseException:
             if segment is not None:
                 remove_tree(self.path / SEGMENTS_DIR / segment.name)
             raise
-        self._meta.update(plan.meta)
         old = self._snapshot
         segments = [s.segment for s in old.segments if s.segment.name not in dropped]
         if segment is not None:
             segments.append(segment)
         deleted = np.setdiff1d(np.union1d(old.deleted, plan.deleted_ids), plan.forget_deleted)
-        self._snapshot = self._snapshot_of(segments, deleted, old)
+        self._install(generation, plan.meta, segments, deleted)
         for name in dropped:  # readers of the old snapshot keep the loaded objects, not the files
             remove_tree(self.path / SEGMENTS_DIR / name)
         self._write_manifest(self._snapshot)
@@ -208,8 +282,7 @@ class IndexStore:
 
     def compact(self, names: Sequence[str] | None = None) -> None:
         """Merge the named segments (all by default) into one, dropping deleted rows; atomic."""
-        with self._write_lock:
-            self._check_open()
+        with self._writing():
             live = self._snapshot.by_name()
             chosen = [live[n] for n in (names if names is not None else live) if n in live]
             if not chosen or (len(chosen) == 1 and not len(chosen[0].deleted) and names is None):
@@ -220,7 +293,7 @@ class IndexStore:
                                     self._meta["dimension"], self.params)
             plan = WritePlan(drop_segments=[s.segment.name for s in chosen],
                              forget_deleted=np.concatenate([s.deleted.ids for s in chosen]),
-                             new_segments=[_segment_row(merged)] if merged is not None else [],
+                             new_segments=[catalog_rows.segment_row(merged)] if merged is not None else [],
                              meta={"next_segment": seq + 1, "updated": mf.now()})
             self._commit(plan, merged, dropped=plan.drop_segments)
 
@@ -251,7 +324,7 @@ class IndexStore:
             raise RagError(f"the index at {self.path} is closed; open it again with IndexStore.open")
 
     def close(self) -> None:
-        with self._write_lock:
+        with self._lock.in_process():  # let a write in progress in another thread finish first
             self._closed = True
             self._catalog.close()
 
@@ -260,48 +333,3 @@ class IndexStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _initial_meta(embedder_id: str, dimension: int, chunking: dict, params: StoreParams) -> dict[str, Any]:
-    return {"format_version": mf.FORMAT_VERSION, "embedder_id": embedder_id, "dimension": int(dimension),
-            "chunking": mf.normalise(chunking), "params": mf.normalise(params.to_meta()),
-            "created": mf.now(), "updated": mf.now(), "next_id": 0, "next_segment": 0,
-            "fingerprint": mf.EMPTY_FINGERPRINT}
-
-
-def _validate(docs: list[StoredDocument], dimension: int) -> None:
-    seen: set[str] = set()
-    for doc in docs:
-        if doc.doc_id in seen:
-            raise ValueError(f"document {doc.doc_id!r} appears twice in one write; pass each document once")
-        seen.add(doc.doc_id)
-        shape = np.shape(doc.vectors)
-        if doc.chunks and shape != (len(doc.chunks), dimension):
-            raise ValueError(f"document {doc.doc_id!r} has {len(doc.chunks)} chunks but vectors of shape "
-                             f"{shape}; expected ({len(doc.chunks)}, {dimension})")
-
-
-def _document_rows(docs: list[StoredDocument]) -> list[tuple]:
-    added = mf.now()
-    return [(d.doc_id, d.content_hash, d.title, d.source, d.url, d.date,
-             json.dumps(d.metadata or {}, default=str), len(d.text), len(d.chunks), added) for d in docs]
-
-
-def _chunk_rows(docs: list[StoredDocument], first_id: int) -> list[tuple]:
-    rows, next_id = [], first_id
-    for doc in docs:
-        for chunk in doc.chunks:
-            rows.append((next_id, f"{doc.doc_id}#{chunk.ordinal}", doc.doc_id, chunk.ordinal, chunk.text,
-                         chunk.start, chunk.end, chunk.n_tokens))
-            next_id += 1
-    return rows
-
-
-def _segment_row(segment: Segment) -> tuple[str, str, int, str]:
-    return (segment.name, segment.kind, segment.rows, mf.now())
-
-
-def _stored_chunk(row: tuple) -> StoredChunk:
-    id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata = row
-    return StoredChunk(id=id_, chunk_id=chunk_id, doc_id=doc_id, text=text, start=start, end=end, title=title,
-                       source=source, url=url, date=date, ordinal=ordinal, metadata=json.loads(metadata or "{}"))
