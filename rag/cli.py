@@ -69,20 +69,30 @@ def index(
     settings = Settings()
     target = Path(index_dir or settings.index_dir)
     build_dir = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=_parent(target))) if rebuild else target
+    kept = None
     try:
         with RAG.open(build_dir, settings) as rag:
             report = rag.add(found, progress=not as_json and sys.stderr.isatty(),
                              include=include or (), exclude=exclude or ())
             stats = rag.stats()
-        if rebuild:
+        kept = _rebuild_refusal(report, stats, target) if rebuild else None
+        if rebuild and kept is None:
             _swap_in(build_dir, target)
+    except Exception:
+        if rebuild:
+            _err(f"the rebuild failed, so the index at {target} was left as it was")
+        raise
     finally:
         if rebuild and build_dir.exists():
             shutil.rmtree(build_dir, ignore_errors=True)
     if as_json:
-        typer.echo(json.dumps({"report": report.model_dump(), "stats": stats.model_dump(), "index_dir": str(target)}))
+        typer.echo(json.dumps({"report": report.model_dump(), "stats": stats.model_dump(), "index_dir": str(target),
+                               **({"kept_old_index": kept} if kept else {})}))
     else:
-        _print_report(report, stats, target)
+        _print_report(report, stats, "discarded new build" if kept else f"index {target}")
+    if kept:
+        _err(kept)
+        raise typer.Exit(1)
     failed = report.count("error")
     if failed and not report.chunks_added and report.count("unchanged") == 0:
         raise typer.Exit(1)
@@ -200,14 +210,14 @@ def serve(
     run_server(settings, host=host, port=port, workers=workers)
 
 
-def _print_report(report, stats, target: Path) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report, stats, where: str) -> None:  # type: ignore[no-untyped-def]
     for item in report.items:
         if item.status in ("error", "skipped", "duplicate"):
             _err(f"{item.status}: {item.source or item.doc_id}: {item.message}")
     counts = {s: report.count(s) for s in ("added", "replaced", "unchanged", "duplicate", "skipped", "error")}
     summary = ", ".join(f"{n} {'errors' if s == 'error' and n != 1 else s}" for s, n in counts.items() if n)
     typer.echo(f"{summary or 'nothing to do'}; {report.chunks_added} chunks in {report.seconds:.2f}s")
-    typer.echo(f"index {target}: {stats.documents} documents, {stats.chunks} chunks ({stats.embedder})")
+    typer.echo(f"{where}: {stats.documents} documents, {stats.chunks} chunks ({stats.embedder})")
 
 
 def _print_sources(answer) -> None:  # type: ignore[no-untyped-def]
@@ -230,6 +240,18 @@ def _snippet(text: str, limit: int = 240) -> str:
 def _parent(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     return target.parent
+
+
+def _rebuild_refusal(report, stats, target: Path) -> str | None:  # type: ignore[no-untyped-def]
+    """Why the new build must not replace the index at `target`, or None when it may."""
+    failed = report.count("error")
+    if failed:
+        return (f"{failed} input(s) failed (listed above), so the new build was discarded and the index at {target} "
+                "was kept as it was; fix or leave out those inputs and run the rebuild again")
+    if stats.documents == 0:
+        return (f"the new build holds no document, so it was discarded and the index at {target} was kept as it "
+                "was; check the paths you gave")
+    return None
 
 
 def _swap_in(build_dir: Path, target: Path) -> None:

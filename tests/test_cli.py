@@ -160,3 +160,23 @@ def test_eval_takes_several_corpus_paths_and_quoted_globs(workdir: Path, tmp_pat
     assert stray.returncode == 2 and "go after --corpus" in stray.stderr
     missing = rag_cli("eval", "--gold", str(gold), "--corpus", str(tmp_path / "none" / "*.txt"), "--json", cwd=workdir)
     assert missing.returncode == 2 and "matched nothing" in json.loads(missing.stdout)["error"]["message"]
+
+
+def test_a_failed_rebuild_keeps_the_old_index(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pier.md").write_text("# Pier\n\nThe Velmar pier is four hundred metres long.\n", encoding="utf-8")
+    index = str(tmp_path / "idx")
+    assert rag_cli("index", str(docs), "--index-dir", index, cwd=tmp_path).returncode == 0
+    for bad in ([str(tmp_path / "no-such-folder")], [str(docs), str(tmp_path / "typo")]):
+        result = rag_cli("index", "--rebuild", *bad, "--index-dir", index, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "was kept as it was" in result.stderr and "no such file" in result.stderr
+        listed = rag_cli("search", "Velmar pier", "--json", "--index-dir", index, cwd=tmp_path)
+        assert json.loads(listed.stdout)[0]["doc_id"].endswith("pier.md")
+    (docs / "quay.md").write_text("# Quay\n\nThe Ostra quay opened in spring.\n", encoding="utf-8")
+    (docs / "pier.md").unlink()
+    assert rag_cli("index", "--rebuild", str(docs), "--index-dir", index, cwd=tmp_path).returncode == 0
+    found = json.loads(rag_cli("search", "pier quay", "--json", "--index-dir", index, cwd=tmp_path).stdout)
+    assert [p["doc_id"] for p in found] == [found[0]["doc_id"]] and found[0]["doc_id"].endswith("quay.md")
+    assert sorted(os.listdir(tmp_path)) == ["docs", "idx"]  # no build folder left behind
