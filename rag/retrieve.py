@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rag.store import IndexStore, StoredChunk
 
 MODES = ("dense", "lexical", "hybrid")
+MAX_POOL = 10_000  # deepest candidate list a crowded-out search grows to, bounding its cost
 _SHINGLE = 4
 
 
@@ -59,9 +60,19 @@ class Retriever:
         if allowed is not None and len(allowed) == 0:
             return []
         pool = max(self.settings.candidates, 4 * k)
-        candidates = self._fuse(self._ranked_lists(query, mode, pool, allowed))
         wanted = 3 * k if self.reranker is not None else k
-        chosen = self._choose(query, mode, candidates, wanted)
+        set_aside = np.empty(0, dtype=np.int64)
+        while True:
+            lists = self._ranked_lists(query, mode, pool + len(set_aside), allowed)
+            lists = {name: _without(hits, set_aside) for name, hits in lists.items()}
+            chosen, complete, seen = self._choose(query, mode, self._fuse(lists), wanted)
+            exhausted = all(np.count_nonzero(ids >= 0) < pool for _, ids in lists.values())
+            if complete or exhausted or pool >= MAX_POOL:
+                break
+            # A few documents' many chunks (or copies) filled the pool: search again without the
+            # rest of them, so that the other documents get their turn.
+            set_aside = np.union1d(set_aside, self._crowding(chosen, seen))
+            pool *= 2
         passages = [_to_passage(chunk, cand) for chunk, cand in chosen]
         if self.reranker is not None and passages:
             passages = self.reranker.rerank(query, passages)[:k]
@@ -71,7 +82,7 @@ class Retriever:
 
     def _choose(
         self, query: str, mode: str, candidates: list[_Candidate], wanted: int
-    ) -> list[tuple[StoredChunk, _Candidate]]:
+    ) -> tuple[list[tuple[StoredChunk, _Candidate]], bool, list[str]]:
         """Fetch candidate chunks in growing windows until diversification has `wanted` of them.
 
         Most searches stop at the first window; a document whose many chunks fill the top of the
@@ -91,8 +102,19 @@ class Retriever:
                 ranked, wanted, self.settings.max_per_document, self.settings.duplicate_threshold
             )
             if complete or window >= len(candidates):
-                return chosen
-            window *= 2
+                return chosen, complete, [chunk.doc_id for chunk, _ in fetched]
+            window *= 4
+
+    def _crowding(self, chosen: list[tuple[StoredChunk, _Candidate]], seen: list[str]) -> np.ndarray:
+        """Chunk ids of the documents that filled the candidate list, except the passages chosen from them."""
+        counts: dict[str, int] = {}
+        for doc_id in seen:
+            counts[doc_id] = counts.get(doc_id, 0) + 1
+        crowding = sorted(doc for doc, n in counts.items() if n > 2 * self.settings.max_per_document)
+        if not crowding:
+            return np.empty(0, dtype=np.int64)
+        ids = self.store.allowed_ids(Filters(doc_id=crowding))
+        return np.setdiff1d(ids, [cand.id for _, cand in chosen])
 
     def _ranked_lists(
         self, query: str, mode: str, pool: int, allowed: np.ndarray | None
@@ -140,6 +162,14 @@ class Retriever:
         return head + tail
 
 
+def _without(hits: tuple[np.ndarray, np.ndarray], ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scores, found = hits
+    if not len(ids):
+        return scores, found
+    keep = ~np.isin(found, ids)
+    return scores[keep], found[keep]
+
+
 def _max_norm(values: np.ndarray) -> np.ndarray:
     # Divide by the best score rather than min-max: near-tied lists keep near-tied values.
     values = np.clip(values, 0.0, None)
@@ -163,24 +193,36 @@ def diversify(
     chosen: list[tuple[StoredChunk, _Candidate]] = []
     capped: list[tuple[StoredChunk, _Candidate]] = []
     covered: set[int] = set()
+    seen: dict[str, int] = {}  # passages of each document looked at: taken, or skipped as copies
     per_doc: dict[str, int] = {}
+
+    def is_copy(text: str) -> bool:
+        shingles = _shingles(text)
+        return bool(shingles) and len(shingles & covered) >= duplicate_threshold * len(shingles)
+
     for chunk, cand in ranked:
         if len(chosen) >= k:
             break
-        shingles = _shingles(chunk.text)
-        if shingles and len(shingles & covered) >= duplicate_threshold * len(shingles):
-            continue
-        if per_doc.get(chunk.doc_id, 0) >= max_per_document:
+        # A document at its cap, or one that keeps repeating itself, is set aside unread: a long
+        # run of its chunks then costs a dict lookup each, not a shingle comparison.
+        if per_doc.get(chunk.doc_id, 0) >= max_per_document or seen.get(chunk.doc_id, 0) >= 4 * max_per_document:
             capped.append((chunk, cand))
             continue
+        seen[chunk.doc_id] = seen.get(chunk.doc_id, 0) + 1
+        if is_copy(chunk.text):
+            continue
         per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-        covered |= shingles
+        covered |= _shingles(chunk.text)
         chosen.append((chunk, cand))
     complete = len(chosen) >= k
-    for item in capped:
+    tried: dict[str, int] = {}
+    for chunk, cand in capped:
         if len(chosen) >= k:
             break
-        chosen.append(item)
+        tried[chunk.doc_id] = tried.get(chunk.doc_id, 0) + 1
+        if tried[chunk.doc_id] <= 4 * max_per_document and not is_copy(chunk.text):
+            covered |= _shingles(chunk.text)
+            chosen.append((chunk, cand))
     return chosen, complete
 
 

@@ -45,6 +45,19 @@ def test_one_long_document_does_not_crowd_out_the_others(tmp_path) -> None:  # t
     assert [p.doc_id for p in passages[:4]].count("long") == 2
 
 
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_a_huge_document_of_one_repeated_sentence_leaves_room_for_k_results(tmp_path, mode: str) -> None:  # type: ignore[no-untyped-def]
+    # Hundreds of identical chunks fill every candidate list; the others must still come back.
+    rag = RAG.open(tmp_path / "index")
+    rag.add([Document(id="spam", text="The Brindle lighthouse keeps its lamp lit. " * 12_000)])
+    rag.add([Document(id=f"note{i}", text=f"Note {i}: the Brindle lighthouse has {i + 2} windows.") for i in range(6)])
+    passages = rag.search("Brindle lighthouse lamp", 5, mode=mode)
+    assert len(passages) == 5
+    assert [p.doc_id for p in passages].count("spam") == 1  # its copies are one passage, not five
+    assert len({p.doc_id for p in passages}) == 5
+    rag.close()
+
+
 def test_the_same_quotation_in_three_articles_does_not_fill_the_results(sample_rag: RAG) -> None:
     # The sample corpus repeats one passage about the prime minister's welcome in three articles.
     passages = sample_rag.search("What did the prime minister say about Microsoft's investment?", 5)
