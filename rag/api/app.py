@@ -10,13 +10,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 import rag
+from rag.api.auth import AuthMiddleware
 from rag.api.errors import install_error_handlers
 from rag.api.limits import BodyLimitMiddleware, body_limits
 from rag.api.metrics import Metrics, MetricsMiddleware, route_template
-from rag.api.routes import all_routes, api_router, docs, page
+from rag.api.routes import all_routes, api_router, docs, keyed_routes, page
 from rag.api.schemas import DocumentsIn
 from rag.api.state import RAGService, Runtime
-from rag.config import Settings
+from rag.api.uploads import remove_stale_upload_dirs
+from rag.config import ServerSettings, Settings
 
 DESCRIPTION = """Retrieval-augmented answers with citations.
 
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, *, rag: RAGService | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        remove_stale_upload_dirs()
         runtime.start()
         yield
         runtime.close()
@@ -49,9 +52,11 @@ def create_app(settings: Settings | None = None, *, rag: RAGService | None = Non
     app.include_router(api_router)
     app.include_router(docs.router)
     app.include_router(page.router)
-    # Added innermost first: the body limit sits inside CORS (so 413s carry CORS headers),
+    # Added innermost first: the body limit sits inside the key check (a keyless client uploads
+    # nothing) and both inside CORS (so 413s and 401s carry CORS headers),
     # and metrics outermost so that every reply, rejections included, is counted.
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limits(settings.server))
+    app.add_middleware(AuthMiddleware, settings=settings, protected=[route.path_regex for route in keyed_routes])
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.server.cors_origins,
@@ -72,8 +77,32 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         documents = DocumentsIn.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(documents.pop("$defs", {}))
         components["DocumentsIn"] = documents
+        _publish_limits(components, app.state.runtime.settings.server)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _publish_limits(components: dict[str, Any], server: ServerSettings) -> None:
+    """Put the server's configured limits into the schema, so clients (and fuzzers) see the real bounds.
+
+    The handlers check them with messages that name the setting; the models cannot carry them
+    because they are per-deployment settings.
+    """
+    limits = {
+        ("AskRequest", "top_k"): {"minimum": 1, "maximum": server.max_top_k},
+        ("SearchRequest", "top_k"): {"minimum": 1, "maximum": server.max_top_k},
+        ("AskRequest", "question"): {"maxLength": server.max_question_chars},
+        ("SearchRequest", "query"): {"maxLength": server.max_question_chars},
+        ("AskRequest", "history"): {"maxItems": server.max_messages},
+        ("ChatCompletionRequest", "messages"): {"maxItems": server.max_messages},
+    }
+    for (model, field), bounds in limits.items():
+        prop = components.get(model, {}).get("properties", {}).get(field)
+        if prop is None:
+            continue
+        for branch in prop.get("anyOf", [prop]):
+            if branch.get("type") in ("integer", "string", "array"):
+                branch.update(bounds)
 
 
 def _version() -> str:

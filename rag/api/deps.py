@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rag.api.auth import key_problem, unauthorized
 from rag.api.errors import ApiError
 from rag.api.metrics import Metrics
 from rag.api.state import RAGService, Runtime
@@ -41,22 +41,15 @@ def require_api_key(
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """Accept the request when no keys are configured, or when its bearer token is one of them."""
-    if not settings.api_keys:
-        return
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    offered = credentials.credentials.encode()
-    matched = False
-    for key in settings.api_keys:
-        # Every key is compared, in constant time, so timing tells nothing about which one matched.
-        matched |= hmac.compare_digest(offered, key.get_secret_value().encode())
-    if not matched:
-        raise _unauthorized("invalid API key")
+    """Accept the request when no keys are configured, or when its bearer token is one of them.
 
-
-def _unauthorized(message: str) -> ApiError:
-    return ApiError(401, message, type="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    `AuthMiddleware` runs the same check before the body is read; this dependency documents the
+    scheme in the OpenAPI schema and guards apps mounted without the middleware.
+    """
+    header = f"{credentials.scheme} {credentials.credentials}" if credentials is not None else None
+    problem = key_problem(settings, header)
+    if problem is not None:
+        raise unauthorized(problem)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -114,7 +114,7 @@ def body_limits(server: ServerSettings) -> Callable[[Scope], tuple[int, str]]:
 
 def check_text(value: str, name: str, server: ServerSettings, *, param: str | None = None) -> None:
     if not value.strip():
-        raise ApiError(422, f"{name} is empty; send a non-blank {name}", type="invalid_question", param=param)
+        raise ApiError(422, f"{name} is empty or only whitespace; send some text", type="invalid_question", param=param)
     if len(value) > server.max_question_chars:
         raise ApiError(
             422,
@@ -132,4 +132,14 @@ def check_top_k(top_k: int | None, server: ServerSettings) -> None:
             f"top_k must be between 1 and {server.max_top_k} (server.max_top_k); got {top_k}",
             type="top_k_out_of_range",
             details={"min": 1, "max": server.max_top_k, "setting": "max_top_k"},
+        )
+
+
+def check_message_count(count: int, server: ServerSettings, *, param: str) -> None:
+    """Conversations longer than server.max_messages are refused, whichever route carries them."""
+    if count > server.max_messages:
+        raise ApiError(
+            422, f"{count} messages sent in {param}; the limit is {server.max_messages} (server.max_messages)",
+            type="too_many_messages", param=param,
+            details={"limit": server.max_messages, "setting": "max_messages"},
         )

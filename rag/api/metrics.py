@@ -10,6 +10,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# Label values come from a fixed set: a client inventing methods must not create time series.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Metrics:
@@ -47,7 +49,8 @@ class Metrics:
 class MetricsMiddleware:
     """Count and time every request under its route template (`/v1/documents/{doc_id:path}`).
 
-    Raw paths would make one time series per document id; unmatched paths share one label.
+    Raw paths would make one time series per document id; unmatched paths share one label, and
+    methods outside the standard ones share `other`.
     """
 
     def __init__(self, app: ASGIApp, metrics: Metrics, resolve: Callable[[Scope], str | None] | None = None):
@@ -75,6 +78,7 @@ class MetricsMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or self.resolve(scope) or "unmatched"
             method = scope.get("method", "")
+            method = method if method in KNOWN_METHODS else "other"
             self.metrics.requests.labels(method, template, str(status)).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - start)
 

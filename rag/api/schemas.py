@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from rag.answer.types import Answer, Citation
 from rag.config import RetrievalMode
@@ -23,8 +24,9 @@ class AskRequest(_Strict):
     filters: Filters | None = None
     llm: str | None = Field(None, description="LLM backend for this question; see GET /v1/models ('rag-<name>')")
     mode: RetrievalMode | None = None
-    stream: bool = Field(False, description="answer as server-sent events: delta*, citations, done")
-    history: list[Message] | None = Field(None, description="earlier turns; the follow-up is condensed with them")
+    stream: StrictBool = Field(False, description="answer as server-sent events: delta*, citations, done")
+    history: list[Message] | None = Field(
+        None, description="earlier turns, at most server.max_messages; the follow-up is condensed with them")
 
 
 class SearchRequest(_Strict):
@@ -42,10 +44,30 @@ class DocumentIn(_Strict):
     text: str = Field(min_length=1)
     id: str | None = Field(None, description="stable id; derived from the content when absent")
     title: str | None = None
-    url: str | None = None
+    url: str | None = Field(None, description="an http:// or https:// address of the original")
     date: str | None = None
     source: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:
+        # The URL ends up as a link in chat front ends; only web addresses may become one.
+        if url is None or not url.strip():
+            return None
+        if not is_web_url(url.strip()):
+            raise ValueError(f"{url[:80]!r} is not an http:// or https:// address; send a web address or leave url out")
+        return url.strip()
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and nothing that could break out of a Markdown link."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    unsafe = any(ch.isspace() or ch in '<>"`' or not ch.isprintable() for ch in url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not unsafe
 
 
 class DocumentsIn(_Strict):

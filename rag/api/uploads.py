@@ -6,13 +6,22 @@ basename, and the resolved path is checked to be inside the directory before any
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import shutil
+import tempfile
+import time
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from starlette.datastructures import UploadFile
 
 from rag.api.errors import ApiError
 
+log = logging.getLogger(__name__)
+
+UPLOAD_PREFIX = "rag-upload-"
+_LEGACY_MAX_AGE = 3600  # seconds; folders named without a process id are removed once this old
 ALLOWED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _COPY_BLOCK = 1 << 20
@@ -71,3 +80,40 @@ async def save_upload(upload: UploadFile, folder: Path, name: str, limit: int) -
                 )
             out.write(block)
     return target
+
+
+def upload_dir() -> tempfile.TemporaryDirectory[str]:
+    """A private folder for one request's files, named after this process so a restart can tell it is stale."""
+    return tempfile.TemporaryDirectory(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-")
+
+
+def remove_stale_upload_dirs(root: Path | None = None) -> list[Path]:
+    """Delete upload folders whose server process is gone (killed mid-upload); return them.
+
+    Folders of live processes (other workers of this server, other servers) are left alone.
+    """
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    for entry in root.glob(f"{UPLOAD_PREFIX}*"):
+        if entry.is_dir() and _is_stale(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    if removed:
+        log.warning("removed %d upload folder(s) left by a server that stopped mid-upload", len(removed))
+    return removed
+
+
+def _is_stale(folder: Path) -> bool:
+    pid = folder.name[len(UPLOAD_PREFIX):].split("-", 1)[0]
+    if not pid.isdigit():
+        try:
+            return time.time() - folder.stat().st_mtime > _LEGACY_MAX_AGE
+        except OSError:
+            return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):
+        return False  # alive, but another user's; or a name that only looks like ours
+    return False

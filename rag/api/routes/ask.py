@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from rag.answer.types import Answer
 from rag.api import answering
 from rag.api.deps import AUTH, MetricsDep, RagDep, SettingsDep
-from rag.api.limits import check_text, check_top_k
+from rag.api.limits import check_message_count, check_text, check_top_k
 from rag.api.routes._responses import errors
 from rag.api.schemas import AskRequest
 from rag.api.streaming import SSE_HEADERS
@@ -27,6 +27,7 @@ async def ask(body: AskRequest, request: Request, rag: RagDep, settings: Setting
     """Answer a question from the index, with [n] markers and the citations behind them."""
     check_text(body.question, "question", settings.server)
     check_top_k(body.top_k, settings.server)
+    check_message_count(len(body.history or []), settings.server, param="history")
     kw = {"top_k": body.top_k, "llm": body.llm, "mode": body.mode, "filters": body.filters}
     if not body.stream:
         return await answering.ask(rag, metrics, body.question, body.history, **kw)

@@ -7,6 +7,7 @@ end shows citations; the structured ones ride in an extra `citations` field.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,12 +21,13 @@ from rag.answer.types import Answer, Citation
 from rag.api import answering, chat_tasks
 from rag.api.deps import AUTH, MetricsDep, RagDep, SettingsDep
 from rag.api.errors import ApiError, rag_error_body
-from rag.api.limits import check_text
+from rag.api.limits import check_message_count, check_text
 from rag.api.openai_schemas import (
     AssistantMessage, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, ChatUsage, Choice,
     ChunkChoice, ChunkDelta, Model, ModelList, usage_of,
 )
 from rag.api.routes._responses import errors
+from rag.api.schemas import is_web_url
 from rag.api.metrics import Metrics
 from rag.api.state import RAGService, llm_names
 from rag.api.streaming import SSE_HEADERS, iterate_until_disconnect
@@ -100,12 +102,7 @@ def _backend_for(model: str, rag: RAGService, settings: Settings) -> str | None:
 
 def _split_messages(messages: list[ChatMessage], settings: Settings) -> tuple[str, list[Message]]:
     """The last user message is the question; earlier user/assistant turns are the history."""
-    limit = settings.server.max_messages
-    if len(messages) > limit:
-        raise ApiError(
-            422, f"{len(messages)} messages sent; the limit is {limit} (server.max_messages)",
-            type="too_many_messages", param="messages", details={"limit": limit, "setting": "max_messages"},
-        )
+    check_message_count(len(messages), settings.server, param="messages")
     users = [i for i, m in enumerate(messages) if m.role == "user"]
     if not users:
         raise ApiError(422, "messages contain no user message to answer", type="invalid_request", param="messages")
@@ -132,12 +129,22 @@ def format_sources(citations: list[Citation]) -> str:
         if c.n in seen:
             continue
         seen.add(c.n)
-        line = f"[{c.n}] {c.title or c.doc_id}"
-        line += f" — {c.source}" if c.source else ""
-        line += f" ({c.date})" if c.date else ""
-        line += f" <{c.url}>" if c.url else ""
+        # Titles, sources and URLs come from documents, not from rag: shown as text, and a URL
+        # becomes a link only when it is a web address (never javascript: or data:).
+        line = f"[{c.n}] {_as_text(c.title or c.doc_id)}"
+        line += f" — {_as_text(c.source)}" if c.source else ""
+        line += f" ({_as_text(c.date)})" if c.date else ""
+        line += f" <{c.url}>" if c.url and is_web_url(c.url) else ""
         lines.append(line)
     return SOURCES_HEADING + "\n".join(lines) if lines else ""
+
+
+_MARKDOWN = re.compile(r"([\\`\[\]<>])")  # what can open a link, an HTML tag or code
+
+
+def _as_text(value: str) -> str:
+    """`value` with Markdown and HTML syntax escaped, on one line, so a front end shows it verbatim."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(value.split()))
 
 
 def _counter(settings: Settings) -> TokenCounter:

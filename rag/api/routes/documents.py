@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +16,13 @@ from rag.api.errors import ApiError
 from rag.api.routes._responses import errors
 from rag.api.schemas import DeleteResult, DocumentList, DocumentsIn
 from rag.api.state import RAGService
-from rag.api.uploads import check_doc_id, check_type, safe_name, save_upload
+from rag.api.uploads import check_doc_id, check_type, safe_name, save_upload, upload_dir
 from rag.config import Settings
 from rag.types import Document, IngestReport
 
 router = APIRouter(prefix="/v1", tags=["documents"], dependencies=AUTH)
+
+MAX_OFFSET = 1_000_000_000  # past any real index, far below SQLite's 64-bit limit (which overflowed to a 500)
 
 _BODY_DOC = {
     "requestBody": {
@@ -56,7 +57,7 @@ async def add_documents(request: Request, rag: RagDep, settings: SettingsDep) ->
         if doc.id is not None:
             check_doc_id(doc.id)
     documents = [Document(**doc.model_dump()) for doc in body.documents]
-    return await run_in_threadpool(rag.add, documents)
+    return _indexed_or_422(await run_in_threadpool(rag.add, documents), "document")
 
 
 async def _add_uploads(request: Request, rag: RAGService, settings: Settings) -> IngestReport:
@@ -67,20 +68,32 @@ async def _add_uploads(request: Request, rag: RAGService, settings: Settings) ->
             raise ApiError(422, "no files in the upload; send them as multipart fields named 'files'")
         for upload in uploads:
             check_type(upload)
-        with tempfile.TemporaryDirectory(prefix="rag-upload-") as tmp:
+        with upload_dir() as tmp:
             folder, taken = Path(tmp), set()
             for upload in uploads:
                 await save_upload(upload, folder, safe_name(upload.filename, taken), settings.server.max_upload_bytes)
             # The folder is handed over whole so document ids are the (sanitised) file names.
-            return await run_in_threadpool(rag.add, [folder])
+            report = await run_in_threadpool(rag.add, [folder])
     finally:
         await form.close()
+    return _indexed_or_422(report, "uploaded file")
+
+
+def _indexed_or_422(report: IngestReport, what: str) -> IngestReport:
+    """The report, or a 422 carrying it when not one input could be indexed (all failed or were empty)."""
+    if any(item.status not in ("error", "skipped") for item in report.items) or not report.items:
+        return report
+    reasons = "; ".join(f"{item.source or item.doc_id}: {item.message}" for item in report.items[:5])
+    raise ApiError(
+        422, f"no {what} could be indexed ({len(report.items)} tried): {reasons}",
+        type="nothing_indexed", details=report.model_dump(mode="json"),
+    )
 
 
 @router.get("/documents", response_model=DocumentList, responses=errors())
 async def list_documents(
     rag: RagDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> DocumentList:
     """A page of the indexed documents, with the total count."""
