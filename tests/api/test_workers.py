@@ -6,11 +6,7 @@ fresh connection, so it lands on either worker.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,48 +15,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.processes import RAG, rag_env, rag_serve
+
 pytestmark = pytest.mark.slow
 
-RAG = [sys.executable, "-c", "import sys; sys.argv[0] = 'rag'; from rag.cli import main; main()"]
 DELETED = ["microsoft-japan-investment.md", "aws-oracle-japan-cloud.md"]
 # Words found only in the documents to delete, to prove no worker still serves them.
 DELETED_PROBES = {"microsoft-japan-investment.md": "deflation", "aws-oracle-japan-cloud.md": "Oracle Japanese appetite"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1",
-            "RAG_INGEST__WORKERS": "1"}
-
-
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    log = open(tmp_path / "serve.log", "w")
-    proc = subprocess.Popen([*RAG, "serve", "--workers", "2", "--port", str(port)], env=_env(tmp_path),
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "workers never became ready"
-            time.sleep(0.2)
+    with rag_serve(tmp_path / "index", tmp_path / "serve.log", "--workers", "2") as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
 
 
 def _top_doc(url: str, query: str) -> list[str]:
@@ -87,7 +54,7 @@ def test_two_workers_a_cli_writer_and_api_writes_lose_nothing(workers: str, tmp_
         (docs / f"cli-{i}.md").write_text(f"# Note {i}\n\nThe lighthouse keeper Orlanth{i} logged a storm.\n")
     errors: list[str] = []
     threads = [threading.Thread(target=_upload, args=(url, i, errors)) for i in range(8)]
-    cli = subprocess.Popen([*RAG, "index", str(docs)], env=_env(tmp_path), stdout=subprocess.PIPE,
+    cli = subprocess.Popen([*RAG, "index", str(docs)], env=rag_env(tmp_path / "index"), stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     for thread in threads:
         thread.start()
