@@ -70,8 +70,12 @@ class Retriever:
             if complete or exhausted or pool >= MAX_POOL:
                 break
             # A few documents' many chunks (or copies) filled the pool: search again without the
-            # rest of them, so that the other documents get their turn.
-            set_aside = np.union1d(set_aside, self._crowding(chosen, seen))
+            # rest of them, so that the other documents get their turn. Without such documents
+            # the pool was short of distinct passages, and a deeper search finds only more copies.
+            crowding = self._crowding(chosen, seen)
+            if not len(np.setdiff1d(crowding, set_aside)):
+                break
+            set_aside = np.union1d(set_aside, crowding)
             pool *= 2
         passages = [_to_passage(chunk, cand) for chunk, cand in chosen]
         if self.reranker is not None and passages:
