@@ -49,6 +49,23 @@ def test_a_second_store_sees_commits_and_deletes_after_refresh(tmp_path: Path):
     reader.close()
 
 
+def test_a_reader_follows_merges_made_by_another_writer(tmp_path: Path):
+    writer, reader = open_store(tmp_path / "idx"), open_store(tmp_path / "idx")
+    for i in range(12):  # enough one-document commits for several automatic merges
+        writer.write([make_doc(f"d{i}", [f"zebra number {i}"], seed=i)])
+        if i % 3 == 0:
+            writer.delete([f"d{i}"])
+        reader.refresh()
+        assert sorted(c.doc_id for c in reader.chunks(_zebras(reader))) == \
+            sorted(c.doc_id for c in writer.chunks(_zebras(writer)))
+    assert {s.segment.name for s in reader._snapshot.segments} == {s.segment.name for s in writer._snapshot.segments}
+    assert len(reader._snapshot.segments) < 12  # merged, and the reader loaded the merged segments
+    # Segments merged away were deleted from disk; the reader never needed them again.
+    assert {p.name for p in (tmp_path / "idx" / "segments").iterdir()} == {s.segment.name for s in reader._snapshot.segments}
+    writer.close()
+    reader.close()
+
+
 def test_a_writer_waits_then_fails_clearly_while_another_holds_the_lock(tmp_path: Path):
     holder, other = open_store(tmp_path / "idx"), open_store(tmp_path / "idx", lock_timeout=0.2)
     with holder._lock.hold():
