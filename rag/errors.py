@@ -17,6 +17,10 @@ class IndexCorruptError(RagError):
     """The index on disk cannot be read."""
 
 
+class IndexBusyError(RagError, TimeoutError):
+    """Another process held the index's write lock for longer than the lock timeout; retry later."""
+
+
 class IngestError(RagError):
     """One input could not be ingested; the rest of the batch goes on."""
 

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rag.errors import (
     BackendError,
     ConfigError,
+    IndexBusyError,
     IndexCorruptError,
     IndexMismatchError,
     IngestError,
@@ -121,6 +122,8 @@ def rag_error_status(exc: RagError) -> tuple[int, str]:
         return 400, "config_error"
     if isinstance(exc, IngestError):
         return 422, "ingest_error"
+    if isinstance(exc, IndexBusyError):
+        return 503, "index_busy"
     if isinstance(exc, (IndexMismatchError, IndexCorruptError)):
         return 500, "index_error"
     return 500, "rag_error"

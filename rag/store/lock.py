@@ -15,16 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from rag.errors import RagError
+from rag.errors import IndexBusyError
+
+__all__ = ["IndexBusyError", "LOCK_FILE", "WriteLock"]
 
 LOCK_FILE = "write.lock"
 # flock cannot wait with a timeout, so a waiter polls; a few ms between polls keeps the index busy
 # when writers queue (measured: polls of up to 50 ms halved 4-writer throughput).
 _POLL_SECONDS = (0.0005, 0.001, 0.002, 0.005)
-
-
-class IndexBusyError(RagError, TimeoutError):
-    """Another writer held the index's write lock for longer than the lock timeout."""
 
 
 class WriteLock:

@@ -161,3 +161,23 @@ def test_the_report_json_is_unchanged_for_good_uploads(server: Server) -> None:
         assert reply.status_code == 200 and json.loads(reply.text)["items"][0]["status"] in ("added", "replaced")
     finally:
         httpx.delete(f"{server.url}/v1/documents/good-one")
+
+
+def test_a_write_blocked_by_another_process_is_503_and_loses_nothing(tmp_path: Path) -> None:
+    from rag.engine import RAG
+    from rag.store.lock import WriteLock
+
+    settings = make_settings(tmp_path / "index", ingest={"lock_timeout": 0.3})
+    rag = RAG.open(settings.index_dir, settings=settings)
+    doc = {"documents": [{"id": "late", "text": "The Tamsin bridge opens at dawn."}]}
+    try:
+        with serve_app(create_app(settings, rag=rag)) as url:
+            with WriteLock(settings.index_dir, 1).hold():  # as another process writing a long batch would
+                error = error_of(httpx.post(f"{url}/v1/documents", json=doc, timeout=30), 503)
+            assert error["type"] == "index_busy" and "another process is writing" in error["message"]
+            assert "retry" in error["message"]
+            assert httpx.post(f"{url}/v1/documents", json=doc, timeout=30).status_code == 200
+            hits = httpx.post(f"{url}/v1/search", json={"query": "Tamsin bridge"}).json()["passages"]
+            assert hits[0]["doc_id"] == "late"
+    finally:
+        rag.close()
