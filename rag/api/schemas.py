@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from rag.answer.types import Answer, Citation
 from rag.config import RetrievalMode
 from rag.llm.base import Message
+from rag.text.urls import is_web_url
 from rag.types import DocumentInfo, Filters, Passage
 
 
@@ -58,16 +58,6 @@ class DocumentIn(_Strict):
         if not is_web_url(url.strip()):
             raise ValueError(f"{url[:80]!r} is not an http:// or https:// address; send a web address or leave url out")
         return url.strip()
-
-
-def is_web_url(url: str) -> bool:
-    """An absolute http(s) URL with a host and nothing that could break out of a Markdown link."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    unsafe = any(ch.isspace() or ch in '<>"`' or not ch.isprintable() for ch in url)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and not unsafe
 
 
 class DocumentsIn(_Strict):

@@ -16,6 +16,7 @@ from typing import Any
 
 from rag.ingest.clean import clean_text
 from rag.ingest.files import IngestProblem, input_files
+from rag.text.urls import is_web_url, web_url_or_none
 from rag.types import Document
 
 MAX_BYTES = 50_000_000
@@ -85,7 +86,9 @@ def _read_text_file(path: Path, rel: str, suffix: str) -> Document:
         meta, text = _split_front_matter(text)
         heading = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
         doc = _document(rel, strip_markdown(text), path)
-        updates = {key: value for key, value in meta.items() if key in ("title", "date", "url")}
+        updates = {key: value for key, value in meta.items() if key in ("title", "date")}
+        if web_url_or_none(meta.get("url")):
+            updates["url"] = web_url_or_none(meta.get("url"))
         if heading and "title" not in updates:
             updates["title"] = strip_markdown(heading.group(1))
         return doc.model_copy(update=updates)
@@ -131,6 +134,8 @@ def _jsonl_document(line: str, rel: str, number: int) -> Document:
     fields: dict[str, Any] = {key: record[key] for key in _JSONL_FIELDS if record.get(key) is not None}
     fields = {key: value if key == "text" else str(value) for key, value in fields.items()}
     extra = {key: value for key, value in record.items() if key not in _JSONL_FIELDS}
+    if "url" in fields and not is_web_url(fields["url"].strip()):
+        raise _Problem(f'"url" {fields["url"][:80]!r} is not an http:// or https:// address; fix it or leave it out')
     fields.setdefault("id", f"{rel}:{number}")
     fields.setdefault("source", rel)
     fields.setdefault("title", guess_title(fields["text"], None))
@@ -150,7 +155,8 @@ def _from_html(data: bytes, rel: str) -> Document:
         raise _Problem("no readable text found in this HTML page")
     title = getattr(found, "title", None) or guess_title(text, Path(rel).stem)
     when = _iso_date(getattr(found, "date", None)) or find_date(text)
-    return Document(text=text, id=rel, title=title, source=rel, url=getattr(found, "url", None), date=when)
+    return Document(text=text, id=rel, title=title, source=rel, url=web_url_or_none(getattr(found, "url", None)),
+                    date=when)
 
 
 def _html_to_text(data: bytes) -> str:

@@ -159,6 +159,20 @@ def test_jsonl_bad_lines_are_problems_and_the_rest_loads(tmp_path: Path) -> None
     assert str(problems[0]).startswith("feed.jsonl: line 2: ")
 
 
+def test_only_web_addresses_are_kept_as_urls(tmp_path: Path) -> None:
+    # Front ends turn a document's url into a link: javascript: or data: must never get that far.
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "bad", "text": "The Harlow dam is old.", "url": "javascript:alert(1)"},
+        {"id": "good", "text": "The Penn weir is new.", "url": "https://example.org/penn"},
+    ]) + "\n")
+    (tmp_path / "note.md").write_text("---\nurl: data:text/html,hi\n---\n# Note\n\nThe Osk lock opens daily.\n")
+    docs, problems = load(feed, tmp_path / "note.md")
+    assert {d.id: d.url for d in docs} == {"good": "https://example.org/penn", "note.md": None}
+    (problem,) = problems
+    assert problem.line == 1 and "http:// or https://" in problem.message
+
+
 def test_pdf_text_is_extracted(tmp_path: Path) -> None:
     path = tmp_path / "notice.pdf"
     path.write_bytes(make_pdf("The pool reopens in July."))

@@ -27,7 +27,6 @@ from rag.api.openai_schemas import (
     ChunkChoice, ChunkDelta, Model, ModelList, usage_of,
 )
 from rag.api.routes._responses import errors
-from rag.api.schemas import is_web_url
 from rag.api.metrics import Metrics
 from rag.api.state import RAGService, llm_names
 from rag.api.streaming import SSE_HEADERS, iterate_until_disconnect
@@ -35,6 +34,7 @@ from rag.config import Settings
 from rag.errors import RagError
 from rag.llm.base import Message
 from rag.text.tokens import TokenCounter, get_token_counter
+from rag.text.urls import is_web_url
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=AUTH)
 
