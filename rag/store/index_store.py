@@ -20,8 +20,8 @@ from rag.store.lock import IndexBusyError, WriteLock
 from rag.store.params import StoreParams
 from rag.store import rows as catalog_rows
 from rag.store.records import StoredChunk, StoredDocument
-from rag.store.segments import Segment, build_segment, load_segment, merge_segments, plan_merge, \
-    remove_orphans, segment_name
+from rag.store.segments import Segment, load_segment, merge_segments, plan_merge, \
+    remove_orphans, segment_name, segment_of_documents
 from rag.store.snapshot import Snapshot, make_snapshot
 from rag.types import DocumentInfo, Filters, IndexStats
 
@@ -226,25 +226,13 @@ class IndexStore:
                                                       "next_segment": seq + (len(chunk_rows) > 0),
                                                       "fingerprint": fingerprint, "updated": mf.now()})
             # Files last before the commit: nothing that can fail sits between them and the commit.
-            segment = self._new_segment(docs, first_id, segment_name(seq))
+            segment = segment_of_documents(self.path / SEGMENTS_DIR, segment_name(seq), docs, first_id,
+                                           self._meta["dimension"], self.params)
             if segment is not None:
                 plan.new_segments.append(catalog_rows.segment_row(segment))
             self._commit(plan, segment, dropped=())
             self._maybe_compact()
             return len(old.keys() & set(delete))
-
-    def _new_segment(self, docs: list[StoredDocument], first_id: int, name: str) -> Segment | None:
-        texts = [c.text for d in docs for c in d.chunks]
-        if not texts:
-            return None
-        vectors = np.concatenate([np.asarray(d.vectors, dtype=np.float32) for d in docs if d.chunks])
-        ids = np.arange(first_id, first_id + len(texts), dtype=np.int64)
-        with_terms = [d for d in docs if d.chunks]
-        terms = None
-        if all(d.chunk_terms is not None for d in with_terms):
-            terms = [t for d in with_terms for t in d.chunk_terms]
-        return build_segment(self.path / SEGMENTS_DIR, name, ids, vectors, texts, self._meta["dimension"],
-                             self.params, terms)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

@@ -20,6 +20,7 @@ from rag.store.fsutil import fsync_dir, fsync_file, remove_tree
 from rag.store.lexical import BM25Index
 from rag.store.manifest import now
 from rag.store.params import StoreParams
+from rag.store.records import StoredDocument
 
 DENSE_FILE = "dense.faiss"
 LEXICAL_FILE = "lexical.npz"
@@ -66,6 +67,21 @@ def build_segment(root: Path, name: str, ids: np.ndarray, vectors: np.ndarray, t
     segment = Segment(name, dense, lexical)
     publish_segment(root, segment)
     return segment
+
+
+def segment_of_documents(root: Path, name: str, docs: list[StoredDocument], first_id: int, dimension: int,
+                         params: StoreParams) -> Segment | None:
+    """The segment holding the chunks of `docs` under ids from `first_id` on; None when they have none."""
+    texts = [c.text for d in docs for c in d.chunks]
+    if not texts:
+        return None
+    with_chunks = [d for d in docs if d.chunks]
+    vectors = np.concatenate([np.asarray(d.vectors, dtype=np.float32) for d in with_chunks])
+    ids = np.arange(first_id, first_id + len(texts), dtype=np.int64)
+    terms = None
+    if all(d.chunk_terms is not None for d in with_chunks):
+        terms = [t for d in with_chunks for t in d.chunk_terms]
+    return build_segment(root, name, ids, vectors, texts, dimension, params, terms)
 
 
 def publish_segment(root: Path, segment: Segment) -> Path:
