@@ -77,7 +77,7 @@ def index(
             stats = rag.stats()
         kept = _rebuild_refusal(report, stats, target) if rebuild else None
         if rebuild and kept is None:
-            _swap_in(build_dir, target)
+            _swap_in(build_dir, target, settings.ingest.lock_timeout)
     except Exception:
         if rebuild:
             _err(f"the rebuild failed, so the index at {target} was left as it was")
@@ -254,13 +254,20 @@ def _rebuild_refusal(report, stats, target: Path) -> str | None:  # type: ignore
     return None
 
 
-def _swap_in(build_dir: Path, target: Path) -> None:
+def _swap_in(build_dir: Path, target: Path, lock_timeout: float) -> None:
+    from rag.store.lock import WriteLock
+
     # Rename the old index aside first so that a crash between the two renames loses nothing.
     old = target.with_name(target.name + ".old")
     if target.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    build_dir.rename(target)
+        # Under the old index's write lock, so no writer elsewhere is mid-commit during the swap;
+        # running servers notice the new catalog on their next request and switch to it.
+        with WriteLock(target, lock_timeout).hold():
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            build_dir.rename(target)
+    else:
+        build_dir.rename(target)
     shutil.rmtree(old, ignore_errors=True)
 
 

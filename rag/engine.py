@@ -110,6 +110,7 @@ class RAG:
             return self.store.delete([doc_id]) > 0
 
     def documents(self, offset: int = 0, limit: int = 50) -> list[DocumentInfo]:
+        self.store.refresh()  # after `rag index --rebuild` elsewhere, list the new index
         return self.store.documents(offset, limit)
 
     def stats(self) -> IndexStats:

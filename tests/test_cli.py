@@ -180,3 +180,24 @@ def test_a_failed_rebuild_keeps_the_old_index(tmp_path: Path) -> None:
     found = json.loads(rag_cli("search", "pier quay", "--json", "--index-dir", index, cwd=tmp_path).stdout)
     assert [p["doc_id"] for p in found] == [found[0]["doc_id"]] and found[0]["doc_id"].endswith("quay.md")
     assert sorted(os.listdir(tmp_path)) == ["docs", "idx"]  # no build folder left behind
+
+
+def test_a_rebuild_reaches_an_index_that_another_process_has_open(tmp_path: Path) -> None:
+    from rag import RAG, Document
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pier.md").write_text("# Pier\n\nThe Velmar pier is four hundred metres long.\n", encoding="utf-8")
+    index = tmp_path / "idx"
+    assert rag_cli("index", str(docs), "--index-dir", str(index), cwd=tmp_path).returncode == 0
+    server = RAG.open(index)  # as a running server would hold it
+    assert server.search("Velmar pier", 1)[0].doc_id.endswith("pier.md")
+    (docs / "pier.md").unlink()
+    (docs / "quay.md").write_text("# Quay\n\nThe Ostra quay opened in spring.\n", encoding="utf-8")
+    assert rag_cli("index", "--rebuild", str(docs), "--index-dir", str(index), cwd=tmp_path).returncode == 0
+    assert [d.doc_id for d in server.documents()] == ["quay.md"]  # switched, nothing stale
+    assert [p.doc_id for p in server.search("Ostra quay", 3)] == ["quay.md"]
+    server.add(Document(id="late", text="The Lumen ferry docks at the Ostra quay."))  # lands in the new index
+    server.close()
+    with RAG.open(index) as fresh:
+        assert sorted(d.doc_id for d in fresh.documents()) == ["late", "quay.md"]

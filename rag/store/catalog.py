@@ -8,6 +8,7 @@ writer commits); the writer uses its own connection, serialised by the store.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import weakref
@@ -79,9 +80,17 @@ class Catalog:
             self._writer.execute("PRAGMA journal_mode=WAL")
             self._writer.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
             self._writer.executescript(SCHEMA)
+            self._file_id = _file_id(path)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise IndexCorruptError(f"cannot read index catalog {path}: {exc}; delete the folder and rebuild") from exc
+
+    def replaced(self) -> bool:
+        """Whether another file now sits at our path (the folder was swapped by a rebuild); one stat."""
+        try:
+            return _file_id(self.path) != self._file_id
+        except FileNotFoundError:
+            return False  # mid-swap: keep serving what we have until the new index is in place
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False only so close() may close every thread's connection.
@@ -221,6 +230,11 @@ class Catalog:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
 
 
 def _fail_point(name: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from rag.errors import IndexCorruptError, RagError
+from rag.errors import RagError
 from rag.store import manifest as mf
 from rag.store.catalog import Catalog, WritePlan
 from rag.store.dense import ensure_faiss_configured
@@ -20,9 +20,9 @@ from rag.store.lock import IndexBusyError, WriteLock
 from rag.store.params import StoreParams
 from rag.store import rows as catalog_rows
 from rag.store.records import StoredChunk, StoredDocument
-from rag.store.segments import Segment, load_segment, merge_segments, plan_merge, \
+from rag.store.segments import Segment, merge_segments, plan_merge, \
     remove_orphans, segment_name, segment_of_documents
-from rag.store.snapshot import Snapshot, make_snapshot
+from rag.store.snapshot import CatalogState, Snapshot, load_state, make_snapshot
 from rag.types import DocumentInfo, Filters, IndexStats
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ CATALOG_FILE = "catalog.sqlite"
 MANIFEST_FILE = "manifest.json"
 SEGMENTS_DIR = "segments"
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's commit before giving up
-_RELOAD_TRIES = 3  # a concurrent compaction may delete a segment between listing and loading it
 
 
 class IndexNotFoundError(RagError, FileNotFoundError):
@@ -47,8 +46,10 @@ class IndexStore:
     """
 
     def __init__(self, path: Path, catalog: Catalog, meta: dict[str, Any], params: StoreParams,
-                 lock: WriteLock) -> None:
+                 lock: WriteLock, identity: dict[str, Any]) -> None:
         self.path = path
+        self._identity = identity  # embedder_id, dimension, chunking: what a replaced index must match too
+        self._reopening = threading.Lock()
         self._catalog = catalog
         self._meta = meta
         self.params = params
@@ -90,7 +91,8 @@ class IndexStore:
                     meta = catalog_rows.store_meta(catalog, embedder_id, dimension, chunking, params)
             mf.check_compatible(meta, path, embedder_id=embedder_id, dimension=dimension, chunking=chunking)
             store_params = StoreParams.from_meta(meta.get("params", {})).for_embedder(embedder_id)
-            return cls(path, catalog, meta, store_params, lock)
+            identity = {"embedder_id": embedder_id, "dimension": dimension, "chunking": chunking}
+            return cls(path, catalog, meta, store_params, lock, identity)
         except BaseException:
             catalog.close()
             raise
@@ -100,40 +102,53 @@ class IndexStore:
     def refresh(self) -> bool:
         """Pick up commits made since the last call (by any process); True when something changed.
 
-        Costs one indexed SQLite lookup when nothing changed, so callers may run it per request.
+        Costs a stat and one indexed SQLite lookup when nothing changed, so callers may run it per
+        request. An index folder replaced by `rag index --rebuild` is opened afresh.
         """
-        if self._closed or self._catalog.generation() == self._generation:
+        if self._closed:
+            return False
+        if self._catalog.replaced():
+            self._reopen()
+            return True
+        if self._catalog.generation() == self._generation:
             return False
         self._reload()
         return True
 
     def _reload(self) -> None:
         """Load the catalog's current state, reusing every segment already loaded."""
-        root = self.path / SEGMENTS_DIR
-        for attempt in range(_RELOAD_TRIES):
-            generation, meta, listed, deleted = self._catalog.read_state()
-            if generation == self._generation:
-                return
-            loaded = self._snapshot.by_name()
-            try:
-                segments = [loaded[name].segment if name in loaded else load_segment(root, name, rows, self.params)
-                            for name, _kind, rows in listed]
-            except IndexCorruptError:
-                # A compaction elsewhere may have dropped a listed segment since we read the list.
-                if attempt + 1 < _RELOAD_TRIES and self._catalog.generation() != generation:
-                    continue
-                raise
-            self._install(generation, meta, segments, deleted)
-            return
+        state = load_state(self._catalog, self.path / SEGMENTS_DIR, self.params, self._snapshot.by_name(),
+                           self._generation)
+        if state is not None:
+            self._install(state)
 
-    def _install(self, generation: int, meta: dict[str, Any], segments: Sequence[Segment],
-                 deleted: np.ndarray) -> None:
+    def _reopen(self) -> None:
+        """Switch to the catalog now at our path (the folder was swapped): nothing loaded is reused."""
+        with self._reopening:
+            if not self._catalog.replaced():
+                return  # another thread switched first
+            catalog = Catalog(self.path / CATALOG_FILE)
+            try:
+                state = load_state(catalog, self.path / SEGMENTS_DIR, self.params, {}, -1)
+                assert state is not None
+                mf.check_compatible(state.meta, self.path, **self._identity)
+            except BaseException:
+                catalog.close()
+                raise
+            log.warning("the index at %s was replaced (rebuilt); serving the new one", self.path)
+            # The old catalog is left to the garbage collector: requests in flight may still read it.
+            self._install(state, catalog=catalog)
+
+    def _install(self, state: CatalogState, catalog: Catalog | None = None) -> None:
         with self._swap:
-            if generation <= self._generation:
+            if catalog is None and state.generation <= self._generation:
                 return  # a newer state went in meanwhile (this process's own commit)
-            self._snapshot = self._snapshot_of(segments, deleted, self._snapshot)
-            self._meta.update(meta)
-            self._generation = generation
+            previous = None if catalog is not None else self._snapshot
+            self._snapshot = self._snapshot_of(state.segments, state.deleted, previous)
+            self._meta.update(state.meta)
+            self._generation = state.generation
+            if catalog is not None:
+                self._catalog = catalog
 
     def _tidy_if_idle(self) -> None:
         """Clean what a crashed writer left and rewrite the manifest, unless a writer is busy now."""
@@ -240,6 +255,8 @@ class IndexStore:
         self._check_open()
         with self._lock.hold():
             self._check_open()
+            if self._catalog.replaced():
+                self._reopen()
             self._reload()  # next_id, next_segment and the fingerprint as the last writer left them
             self._remove_orphans()
             yield
@@ -261,7 +278,7 @@ class IndexStore:
         if segment is not None:
             segments.append(segment)
         deleted = np.setdiff1d(np.union1d(old.deleted, plan.deleted_ids), plan.forget_deleted)
-        self._install(generation, plan.meta, segments, deleted)
+        self._install(CatalogState(generation, plan.meta, segments, deleted))
         for name in dropped:  # readers of the old snapshot keep the loaded objects, not the files
             remove_tree(self.path / SEGMENTS_DIR / name)
         self._write_manifest(self._snapshot)

@@ -64,22 +64,44 @@ class WriteLock:
             yield
 
     def _acquire_file(self, deadline: float, timeout: float) -> int:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         attempt = 0
         while True:
+            fd = self._try_lock()
+            if fd is not None:
+                return fd
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._busy(timeout)
+            time.sleep(min(_POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)], left))
+            attempt += 1
+
+    def _try_lock(self) -> int | None:
+        """A locked descriptor of the lock file now at our path, or None when another holds it."""
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except FileNotFoundError:
+                return None  # the folder is being swapped by `rag index --rebuild`; wait for it
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
             except BlockingIOError:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    os.close(fd)
-                    raise self._busy(timeout) from None
-                time.sleep(min(_POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)], left))
-                attempt += 1
+                os.close(fd)
+                return None
             except BaseException:
                 os.close(fd)
                 raise
+            if self._still_ours(fd):
+                return fd
+            os.close(fd)  # the folder was swapped while we waited: lock the new one's file
+
+    def _still_ours(self, fd: int) -> bool:
+        """Whether the file we locked is still the one at our path."""
+        try:
+            here = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        mine = os.fstat(fd)
+        return (mine.st_dev, mine.st_ino) == (here.st_dev, here.st_ino)
 
     def _busy(self, timeout: float) -> IndexBusyError:
         return IndexBusyError(

@@ -7,13 +7,21 @@ in a new snapshot is never seen half-done.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from rag.errors import IndexCorruptError
 from rag.store.bm25 import SegmentView, search_segments, term_idf
 from rag.store.dense import IdSet, as_queries, empty_hits
-from rag.store.segments import Segment
+from rag.store.params import StoreParams
+from rag.store.segments import Segment, load_segment
+
+if TYPE_CHECKING:
+    from rag.store.catalog import Catalog
+
+_LOAD_TRIES = 3  # a concurrent compaction may delete a segment between listing and loading it
 
 
 @dataclass(frozen=True)
@@ -91,3 +99,32 @@ def make_snapshot(
         seg_deleted = IdSet(segment.lexical.ids[rows])
         lives.append(LiveSegment(segment, seg_deleted, SegmentView.of(segment.lexical, seg_deleted.ids)))
     return Snapshot(tuple(lives), deleted, dimension, k1, b)
+
+
+@dataclass(frozen=True)
+class CatalogState:
+    """What one commit left: its generation, the meta table, the live segments and deleted ids."""
+
+    generation: int
+    meta: dict[str, Any]
+    segments: list[Segment]
+    deleted: np.ndarray
+
+
+def load_state(catalog: Catalog, root: Path, params: StoreParams, loaded: dict[str, LiveSegment],
+               known_generation: int) -> CatalogState | None:
+    """The catalog's current state, reusing the `loaded` segments; None when it is `known_generation`."""
+    for attempt in range(_LOAD_TRIES):
+        generation, meta, listed, deleted = catalog.read_state()
+        if generation == known_generation:
+            return None
+        try:
+            segments = [loaded[name].segment if name in loaded else load_segment(root, name, rows, params)
+                        for name, _kind, rows in listed]
+        except IndexCorruptError:
+            # A compaction elsewhere may have dropped a listed segment since we read the list.
+            if attempt + 1 < _LOAD_TRIES and catalog.generation() != generation:
+                continue
+            raise
+        return CatalogState(generation, meta, segments, deleted)
+    raise AssertionError("unreachable")
