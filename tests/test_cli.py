@@ -168,18 +168,22 @@ def test_a_failed_rebuild_keeps_the_old_index(tmp_path: Path) -> None:
     (docs / "pier.md").write_text("# Pier\n\nThe Velmar pier is four hundred metres long.\n", encoding="utf-8")
     index = str(tmp_path / "idx")
     assert rag_cli("index", str(docs), "--index-dir", index, cwd=tmp_path).returncode == 0
-    for bad in ([str(tmp_path / "no-such-folder")], [str(docs), str(tmp_path / "typo")]):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"\xff\xfe not UTF-8")
+    for bad, why in (([str(tmp_path / "no-such-folder")], "nothing at"), ([str(empty)], "holds no document"),
+                     ([str(docs), str(broken)], "failed")):
         result = rag_cli("index", "--rebuild", *bad, "--index-dir", index, cwd=tmp_path)
-        assert result.returncode == 1
-        assert "was kept as it was" in result.stderr and "no such file" in result.stderr
+        assert result.returncode in (1, 2) and why in result.stderr, result.stderr
         listed = rag_cli("search", "Velmar pier", "--json", "--index-dir", index, cwd=tmp_path)
-        assert json.loads(listed.stdout)[0]["doc_id"].endswith("pier.md")
+        assert json.loads(listed.stdout)[0]["doc_id"].endswith("pier.md")  # the old index is still there
     (docs / "quay.md").write_text("# Quay\n\nThe Ostra quay opened in spring.\n", encoding="utf-8")
     (docs / "pier.md").unlink()
     assert rag_cli("index", "--rebuild", str(docs), "--index-dir", index, cwd=tmp_path).returncode == 0
     found = json.loads(rag_cli("search", "pier quay", "--json", "--index-dir", index, cwd=tmp_path).stdout)
     assert [p["doc_id"] for p in found] == [found[0]["doc_id"]] and found[0]["doc_id"].endswith("quay.md")
-    assert sorted(os.listdir(tmp_path)) == ["docs", "idx"]  # no build folder left behind
+    assert sorted(os.listdir(tmp_path)) == ["broken.txt", "docs", "empty", "idx"]  # no build folder left behind
 
 
 def test_a_rebuild_reaches_an_index_that_another_process_has_open(tmp_path: Path) -> None:
