@@ -54,7 +54,7 @@ class AuthMiddleware:
             problem = key_problem(self.settings, header)
             if problem is not None:
                 exc = unauthorized(problem)
-                response = error_response(path, 401, exc.type, exc.message, headers=exc.headers)
+                response = error_response(401, exc.code, exc.message, headers=exc.headers)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

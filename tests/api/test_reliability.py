@@ -71,7 +71,7 @@ def test_booleans_are_strict(server: Server, path: str, body: dict[str, Any]) ->
 def test_ask_history_obeys_max_messages(server: Server) -> None:
     turns = [{"role": "user", "content": f"turn {i}"} for i in range(LIMITS["max_messages"] + 1)]
     error = error_of(httpx.post(f"{server.url}/v1/ask", json={"question": QUESTION, "history": turns}), 422)
-    assert error["type"] == "too_many_messages" and "server.max_messages" in error["message"]
+    assert error["code"] == "too_many_messages" and error["param"] == "history" and "server.max_messages" in error["message"]
     ok = httpx.post(f"{server.url}/v1/ask", json={"question": QUESTION, "history": turns[:2]}, timeout=30)
     assert ok.status_code == 200
 
@@ -125,8 +125,7 @@ def test_titles_and_sources_reach_chat_as_text_not_markup(server: Server) -> Non
 def test_an_upload_where_no_file_could_be_indexed_is_422(server: Server) -> None:
     files = [("files", ("blank.txt", b"   \n\n  ", "text/plain")), ("files", ("empty.md", b"", "text/markdown"))]
     error = error_of(httpx.post(f"{server.url}/v1/documents", files=files), 422)
-    assert error["type"] == "nothing_indexed" and "blank.txt" in error["message"]
-    assert len(error["details"]["items"]) == 2
+    assert error["code"] == "nothing_indexed" and "blank.txt" in error["message"] and "empty.md" in error["message"]
     mixed = files + [("files", ("real.txt", b"The Ostrel canal is nine kilometres long.", "text/plain"))]
     reply = httpx.post(f"{server.url}/v1/documents", files=mixed)
     assert reply.status_code == 200, reply.text
@@ -174,7 +173,7 @@ def test_a_write_blocked_by_another_process_is_503_and_loses_nothing(tmp_path: P
         with serve_app(create_app(settings, rag=rag)) as url:
             with WriteLock(settings.index_dir, 1).hold():  # as another process writing a long batch would
                 error = error_of(httpx.post(f"{url}/v1/documents", json=doc, timeout=30), 503)
-            assert error["type"] == "index_busy" and "another process is writing" in error["message"]
+            assert error["code"] == "index_busy" and "another process is writing" in error["message"]
             assert "retry" in error["message"]
             assert httpx.post(f"{url}/v1/documents", json=doc, timeout=30).status_code == 200
             hits = httpx.post(f"{url}/v1/search", json={"query": "Tamsin bridge"}).json()["passages"]
