@@ -91,6 +91,24 @@ class AnswerSettings(_Group):
     abstain_threshold: float = Field(0.0, ge=0, description="minimum support score below which rag abstains")
 
 
+class StoreSettings(_Group):
+    url: SecretStr = Field(
+        SecretStr(""), description="empty: the index folder (index_dir); postgresql://user:pass@host/db: PostgreSQL + pgvector"
+    )
+    name: str = Field("default", pattern=r"^[a-z][a-z0-9_]{0,39}$", description="index name inside the database")
+    pool_min: int = Field(1, ge=0, description="PostgreSQL connections kept open per process")
+    pool_max: int = Field(8, ge=1, description="most PostgreSQL connections one process opens")
+    connect_timeout: float = Field(5.0, gt=0, description="seconds to wait for PostgreSQL (connect or a free pooled connection)")
+    dense_index: Literal["auto", "hnsw", "flat"] = Field(
+        "auto", description="PostgreSQL vector search: HNSW, exact, or auto (HNSW for model embedders, exact for hashing)"
+    )
+    ef_search: int = Field(128, ge=1, le=1000, description="pgvector hnsw.ef_search (recall vs speed)")
+
+    @property
+    def is_postgres(self) -> bool:
+        return bool(self.url.get_secret_value().strip())
+
+
 class ServerSettings(_Group):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -124,6 +142,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()
+    store: StoreSettings = StoreSettings()
 
     _split = field_validator("api_keys", mode="before")(lambda cls, v: _split_commas(v))
 

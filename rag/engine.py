@@ -57,27 +57,17 @@ class RAG:
         question has something to answer from.
         """
         from rag.embed.registry import get_embedder
-        from rag.store import IndexStore
         from rag.store.dense import configure_faiss
 
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        path = Path(settings.index_dir).expanduser()
         configure_faiss(settings.retrieval.omp_threads)
-        fresh = not IndexStore.exists(path)
         embedder = get_embedder(settings.embedder)
-        store = IndexStore.open(
-            path,
-            embedder_id=embedder.id,
-            dimension=embedder.dimension,
-            chunking=chunking_manifest(settings),
-            create=create,
-            lock_timeout=settings.ingest.lock_timeout,
-        )
+        store, fresh, where = _open_store(settings, embedder, create)
         rag = cls(settings, store, embedder)
         if fresh and seed_sample:
-            log.warning("no index at %s yet: indexing the bundled sample corpus first", path)
+            log.warning("no index at %s yet: indexing the bundled sample corpus first", where)
             rag.add([sample_corpus_dir()])
         return rag
 
@@ -255,6 +245,22 @@ def chunking_manifest(settings: Settings) -> dict[str, Any]:
     chunking = settings.chunking
     counter = get_token_counter(chunking.encoding, chunking.encoding_file, quiet=True)
     return {"size": chunking.size, "overlap": chunking.overlap, "tokenizer": counter.name}
+
+
+def _open_store(settings: Settings, embedder: Any, create: bool) -> tuple[Any, bool, str]:
+    """(store, whether this open created it, where it is): PostgreSQL when store.url is set, else the folder."""
+    manifest = {"embedder_id": embedder.id, "dimension": embedder.dimension, "chunking": chunking_manifest(settings)}
+    if settings.store.is_postgres:
+        from rag.store.postgres import open_postgres_store
+
+        store = open_postgres_store(settings.store, create=create, **manifest)
+        return store, store.created, store.location
+    from rag.store import IndexStore
+
+    path = Path(settings.index_dir).expanduser()
+    fresh = not IndexStore.exists(path)
+    store = IndexStore.open(path, create=create, lock_timeout=settings.ingest.lock_timeout, **manifest)
+    return store, fresh, str(path)
 
 
 def _reranker(settings: Settings) -> Any:

@@ -21,6 +21,10 @@ class IndexBusyError(RagError, TimeoutError):
     """Another process held the index's write lock for longer than the lock timeout; retry later."""
 
 
+class StoreUnavailableError(RagError):
+    """The index's database cannot be reached right now; retrying later may succeed."""
+
+
 class IngestError(RagError):
     """One input could not be ingested; the rest of the batch goes on."""
 

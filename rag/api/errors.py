@@ -26,6 +26,7 @@ from rag.errors import (
     IngestError,
     InvalidQuestionError,
     RagError,
+    StoreUnavailableError,
 )
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def rag_error_status(exc: RagError) -> tuple[int, str]:
         return 422, "ingest_error"
     if isinstance(exc, IndexBusyError):
         return 503, "index_busy"
+    if isinstance(exc, StoreUnavailableError):
+        return 503, "store_unavailable"
     if isinstance(exc, (IndexMismatchError, IndexCorruptError)):
         return 500, "index_error"
     return 500, "rag_error"

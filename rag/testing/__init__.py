@@ -1,0 +1,1 @@
+"""Helpers for tests of rag and of stores or plugins built on it (real servers, shared contract suites)."""
