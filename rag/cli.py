@@ -7,7 +7,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -67,6 +67,9 @@ def index(
     if missing:
         raise typer.BadParameter(f"nothing at {', '.join(missing)}; check the path or pattern", param_hint="PATH")
     settings = Settings()
+    if settings.store.is_postgres:
+        _index_postgres(settings, found, rebuild, as_json, include=include or (), exclude=exclude or ())
+        return
     target = Path(index_dir or settings.index_dir)
     build_dir = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=_parent(target))) if rebuild else target
     kept = None
@@ -95,6 +98,34 @@ def index(
         raise typer.Exit(1)
     failed = report.count("error")
     if failed and not report.chunks_added and report.count("unchanged") == 0:
+        raise typer.Exit(1)
+
+
+def _index_postgres(settings, found: list, rebuild: bool, as_json: bool, **filters: Any) -> None:  # type: ignore[no-untyped-def]
+    """`rag index` into PostgreSQL; --rebuild fills a staging index and swaps it in by renaming schemas."""
+    from rag.engine import RAG
+    from rag.store.postgres.store import drop_index, finish_rebuild, start_rebuild
+
+    store = start_rebuild(settings.store) if rebuild else settings.store
+    try:
+        with RAG.open(settings=settings.model_copy(update={"store": store})) as rag:
+            report = rag.add(found, progress=not as_json and sys.stderr.isatty(), **filters)
+            stats, where = rag.stats(), rag.store.location.replace(repr(store.name), repr(settings.store.name))
+        kept = _rebuild_refusal(report, stats, where) if rebuild else None
+        if rebuild and kept is None:
+            finish_rebuild(store, settings.store.name)
+    finally:
+        if rebuild:
+            drop_index(store)  # the staging index, gone after a swap, left over after a refusal or failure
+    if as_json:
+        typer.echo(json.dumps({"report": report.model_dump(), "stats": stats.model_dump(), "index": where,
+                               **({"kept_old_index": kept} if kept else {})}))
+    else:
+        _print_report(report, stats, "discarded new build" if kept else f"index {where}")
+    if kept:
+        _err(kept)
+        raise typer.Exit(1)
+    if report.count("error") and not report.chunks_added and report.count("unchanged") == 0:
         raise typer.Exit(1)
 
 
@@ -242,7 +273,7 @@ def _parent(target: Path) -> Path:
     return target.parent
 
 
-def _rebuild_refusal(report, stats, target: Path) -> str | None:  # type: ignore[no-untyped-def]
+def _rebuild_refusal(report, stats, target: Path | str) -> str | None:  # type: ignore[no-untyped-def]
     """Why the new build must not replace the index at `target`, or None when it may."""
     failed = report.count("error")
     if failed:

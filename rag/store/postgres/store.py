@@ -249,3 +249,24 @@ def _stored_chunk(row: tuple) -> StoredChunk:
         metadata = json.loads(metadata)
     return StoredChunk(id=id_, chunk_id=chunk_id, doc_id=doc_id, text=text, start=start, end=end, title=title,
                        source=source, url=url, date=date, ordinal=ordinal, metadata=metadata or {})
+
+
+def rebuild_name(name: str) -> str:
+    return f"{name}__rebuild"[:40]
+
+
+def start_rebuild(settings: StoreSettings) -> StoreSettings:
+    """Settings of an empty index beside `settings.name` (a leftover of an interrupted rebuild is dropped)."""
+    url = settings.url.get_secret_value().strip()
+    connect.check_url(url)
+    staging = rebuild_name(settings.name)
+    with connect.connect_once(url, settings) as conn:
+        schema.drop(conn, schema.schema_name(staging))
+    return settings.model_copy(update={"name": staging})
+
+
+def finish_rebuild(settings: StoreSettings, live: str) -> None:
+    """Swap the rebuilt index in for `live` in one transaction: searches see the old index or the new one."""
+    url = settings.url.get_secret_value().strip()
+    with connect.connect_once(url, settings) as conn, conn.transaction():
+        schema.swap(conn, schema.schema_name(settings.name), schema.schema_name(live))
