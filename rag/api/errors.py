@@ -175,7 +175,8 @@ async def _rag_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = rag_error_status(exc)
     if status >= 500:
         log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-    return error_response(status, code, rag_error_message(exc))
+    headers = {"Retry-After": "2"} if isinstance(exc, StoreUnavailableError) else None
+    return error_response(status, code, rag_error_message(exc), headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

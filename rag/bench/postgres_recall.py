@@ -27,11 +27,11 @@ def _ts_rank_store(store: Any) -> Any:
         where, params = queries.restriction(allowed)
         text = sql.SQL(
             "WITH q AS (SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS q "
-            "FROM unnest(to_tsvector('english', %s))) "
+            "FROM unnest(to_tsvector('english', %(query)s))) "
             "SELECT c.id, ts_rank(to_tsvector('english', c.text), q.q) AS score FROM {}.chunks c, q {} "
-            "{} to_tsvector('english', c.text) @@ q.q ORDER BY score DESC, c.id LIMIT %s").format(
+            "{} to_tsvector('english', c.text) @@ q.q ORDER BY score DESC, c.id LIMIT %(k)s").format(
             sql.Identifier(store.schema), where or sql.SQL(""), sql.SQL("AND") if where is not None else sql.SQL("WHERE"))
-        rows = store._run(text, (query, *params, k))
+        rows = store._run(text, {**params, "query": query, "k": k})
         return (np.array([r[1] for r in rows], dtype=np.float32), np.array([r[0] for r in rows], dtype=np.int64))
 
     store.lexical_search = lexical_search

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -23,6 +22,7 @@ from rag.evaluation.report import print_summary, write_reports
 from rag.evaluation.runner import ALL, EvalConfig, EvalResult, run_compare
 from rag.evaluation.squad import DEFAULT_SQUAD, load_squad
 from rag.ingest.files import expand_globs
+from rag.store.scratch import scratch_settings
 from rag.types import Document
 
 MODES = ("dense", "lexical", "hybrid")
@@ -182,10 +182,13 @@ def _index(index_dir: Path | None, corpus: list[Path | Document], settings: Any,
         return
     with contextlib.ExitStack() as stack:
         if corpus and index_dir is None:
-            index_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rag-eval-")))
+            settings = stack.enter_context(scratch_settings(settings))
+            index_dir = settings.index_dir
         engine = _open_engine(index_dir, settings, seed_sample=not corpus)
         stack.callback(engine.close)
         meta: dict[str, Any] = {"index_dir": str(index_dir or settings.index_dir)}
+        if settings.store.is_postgres:
+            meta["index_dir"] = engine.store.location
         if corpus:
             started = time.perf_counter()
             report = engine.add(corpus)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -222,8 +221,10 @@ def _run_rebuilt(config: EvalConfig, gold: Sequence[GoldItem], corpus: Sequence[
                  settings: Any, open_rag: RagOpener, progress: bool) -> EvalResult:
     """Index the corpus with this config's chunk size in a temporary folder, then evaluate."""
     assert config.chunk_size is not None
-    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
-        engine = open_rag(Path(tmp), with_chunk_size(settings, config.chunk_size))
+    from rag.store.scratch import scratch_settings
+
+    with scratch_settings(with_chunk_size(settings, config.chunk_size)) as scratch:
+        engine = open_rag(scratch.index_dir, scratch)
         try:
             engine.add(list(corpus))
             return run_eval(engine, gold, config=config, progress=progress)

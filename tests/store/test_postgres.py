@@ -17,7 +17,7 @@ import pytest
 from rag.config import Settings, StoreSettings
 from rag.errors import ConfigError, StoreUnavailableError
 from rag.testing.postgres_server import PostgresServer, free_port
-from rag.testing.store_suite import CHUNKING, DIM, EMBEDDER, corpus
+from rag.testing.builders import CHUNKING, DIM, EMBEDDER, corpus
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_server_gone_mid_request_is_503_then_recovers(tmp_path: Path):
             assert _hits(base, "Microsoft Japan")  # seeded with the sample corpus
             server.stop_process()
             reply = httpx.post(f"{base}/v1/search", json={"query": "Microsoft Japan"}, timeout=30)
-            assert reply.status_code == 503, reply.text
+            assert reply.status_code == 503 and reply.headers["retry-after"], reply.text
             error = reply.json()["error"]
             assert error["type"] == "store_unavailable" and "PostgreSQL" in error["message"]
             assert "password" not in error["message"] and "retry" in error["message"]
@@ -115,6 +115,21 @@ def test_server_gone_mid_request_is_503_then_recovers(tmp_path: Path):
             assert _hits(base, "Microsoft Japan")
         with RAG.open(settings=settings) as rag:
             assert rag.stats().documents > 0
+
+
+def test_eval_scratch_index_is_dropped(postgres_url: str, tmp_path: Path):
+    from rag.engine import RAG
+    from rag.store.scratch import scratch_settings
+    from rag.types import Document
+
+    with scratch_settings(Settings(index_dir=tmp_path / "live", store={"url": postgres_url})) as scratch:
+        with RAG.open(settings=scratch) as rag:
+            rag.add(Document(id="q", text=ARTICLE))
+        name = scratch.store.name
+        assert name != "default"
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regnamespace(%s)", (f"rag_{name}",)).fetchone() == (None,)
+    assert not (tmp_path / "live").exists()
 
 
 def _open(url: str, **kwargs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from rag.config import StoreSettings
 from rag.errors import ConfigError, StoreUnavailableError
+
+log = logging.getLogger(__name__)
 
 SCHEMES = ("postgresql://", "postgres://")
 PGVECTOR_HELP = (
@@ -71,8 +74,10 @@ def open_pool(url: str, settings: StoreSettings) -> ConnectionPool:
 
         register_vector(conn)
         conn.execute(f"SET hnsw.ef_search = {int(settings.ef_search)}")
-        # pgvector >= 0.8: a filtered HNSW scan keeps walking the graph until it has enough rows.
-        conn.execute("SET hnsw.iterative_scan = strict_order")
+        try:  # pgvector >= 0.8: a filtered HNSW scan keeps walking the graph until it has enough rows
+            conn.execute("SET hnsw.iterative_scan = strict_order")
+        except psycopg.DatabaseError:
+            log.warning("pgvector before 0.8: filtered HNSW searches may return fewer than k hits")
 
     pool = ConnectionPool(
         url, min_size=settings.pool_min, max_size=max(settings.pool_max, settings.pool_min, 1),

@@ -25,67 +25,70 @@ class ChunkFilter:
     """
 
     condition: sql.Composable
-    params: tuple[Any, ...]
+    params: dict[str, Any]
     count: int
 
     def __len__(self) -> int:
         return self.count
 
 
-def filter_condition(schema: str, filters: Filters) -> tuple[sql.Composable, tuple[Any, ...]]:
+def filter_condition(schema: str, filters: Filters) -> tuple[sql.Composable, dict[str, Any]]:
     """A condition on chunk alias `c` with the folder store's semantics (see Catalog.allowed_ids)."""
     where: list[sql.Composable] = []
-    params: list[Any] = []
+    params: dict[str, Any] = {}
     for column, value in (("source", filters.source), ("doc_id", filters.doc_id)):
         if value:
-            where.append(sql.SQL("d.{} = ANY(%s)").format(sql.Identifier(column)))
-            params.append([value] if isinstance(value, str) else list(value))
+            where.append(sql.SQL("d.{} = ANY({})").format(sql.Identifier(column), sql.Placeholder(f"f_{column}")))
+            params[f"f_{column}"] = [value] if isinstance(value, str) else list(value)
     if filters.date_from:
-        where.append(sql.SQL("d.date >= %s"))
-        params.append(filters.date_from)
+        where.append(sql.SQL("d.date >= %(f_from)s"))
+        params["f_from"] = filters.date_from
     if filters.date_to:
         # Compare on the given precision so "2024-03-05T10:00" counts as on 2024-03-05.
-        where.append(sql.SQL("substr(d.date, 1, length(%s)) <= %s"))
-        params.extend([filters.date_to, filters.date_to])
+        where.append(sql.SQL("substr(d.date, 1, length(%(f_to)s)) <= %(f_to)s"))
+        params["f_to"] = filters.date_to
     condition = sql.SQL("c.doc_id IN (SELECT d.doc_id FROM {}.documents d WHERE {})").format(
         sql.Identifier(schema), sql.SQL(" AND ").join(where))
-    return condition, tuple(params)
+    return condition, params
 
 
-def restriction(allowed: ChunkFilter | np.ndarray | None) -> tuple[sql.Composable | None, tuple[Any, ...]]:
+def restriction(allowed: ChunkFilter | np.ndarray | None) -> tuple[sql.Composable | None, dict[str, Any]]:
     """`WHERE ...` for chunk alias `c` from a compiled filter or an explicit id list (None when none)."""
     if allowed is None:
-        return None, ()
+        return None, {}
     if isinstance(allowed, ChunkFilter):
         return sql.SQL("WHERE ") + allowed.condition, allowed.params
     ids = np.asarray(allowed, dtype=np.int64).reshape(-1).tolist()
-    return sql.SQL("WHERE c.id = ANY(%s::bigint[])"), (ids,)
+    return sql.SQL("WHERE c.id = ANY(%(f_ids)s::bigint[])"), {"f_ids": ids}
 
 
 def lexical_query(schema: str, where: sql.Composable | None, k1: float, b: float) -> sql.Composed:
-    """Top-k BM25; parameters: term ids, query term counts, *filter params, k."""
+    """Top-k BM25; parameters: terms (ids), qtf (query term counts), k, and the filter's."""
     s = sql.Identifier(schema)
     chunk_filter: sql.Composable = sql.SQL("")
     if where is not None:
         chunk_filter = sql.SQL("WHERE p.chunk IN (SELECT c.id FROM {}.chunks c {})").format(s, where)
+    # LIMIT 1 and the scalar df lookup keep the plan to index probes whatever the table statistics say.
     return sql.SQL("""
         WITH s AS (SELECT chunks::float8 AS n, greatest(total_terms::float8 / greatest(chunks, 1), 1e-9) AS avgdl
-                   FROM {s}.state),
-             q AS (SELECT t.term, t.qtf * ln(1 + (s.n - coalesce(x.df, 0) + 0.5) / (coalesce(x.df, 0) + 0.5)) AS w
-                   FROM unnest(%s::bigint[], %s::float8[]) AS t(term, qtf) CROSS JOIN s
-                   LEFT JOIN {s}.terms x ON x.term = t.term)
+                   FROM {s}.state LIMIT 1),
+             t AS (SELECT t.term, t.qtf, coalesce((SELECT x.df FROM {s}.terms x WHERE x.term = t.term), 0) AS df
+                   FROM unnest(%(terms)s::bigint[], %(qtf)s::float8[]) AS t(term, qtf)),
+             q AS (SELECT t.term, t.qtf * ln(1 + (s.n - t.df + 0.5) / (t.df + 0.5)) AS w FROM t CROSS JOIN s)
         SELECT p.chunk, sum(q.w * p.tf * {k1p} / (p.tf + {k1} * (1 - {b} + {b} * p.dl / s.avgdl))) AS score
         FROM q JOIN {s}.postings p ON p.term = q.term CROSS JOIN s
         {chunk_filter}
-        GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %s""").format(
+        GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s""").format(
         s=s, k1p=sql.Literal(float(k1) + 1.0), k1=sql.Literal(float(k1)), b=sql.Literal(float(b)),
         chunk_filter=chunk_filter)
 
 
 def dense_query(schema: str, where: sql.Composable | None) -> sql.Composed:
-    """Top-k by inner product (`<#>` is its negative); parameters: vector, *filter params, vector, k."""
-    return sql.SQL("SELECT c.id, -(c.embedding <#> %s) AS score FROM {}.chunks c {} "
-                   "ORDER BY c.embedding <#> %s LIMIT %s").format(sql.Identifier(schema), where or sql.SQL(""))
+    """Top-k by inner product (`<#>` is its negative; one parameter for both uses, so it is computed once);
+    parameters: vector, k, and the filter's."""
+    return sql.SQL("SELECT c.id, c.embedding <#> %(vector)s AS distance FROM {}.chunks c {} "
+                   "ORDER BY c.embedding <#> %(vector)s LIMIT %(k)s").format(
+        sql.Identifier(schema), where or sql.SQL(""))
 
 
 def idf(n: float, df: np.ndarray) -> np.ndarray:

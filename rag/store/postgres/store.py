@@ -80,12 +80,12 @@ class PostgresStore:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def _run(self, query: sql.Composable | str, params: Sequence[Any] = ()) -> list[tuple]:
+    def _run(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
         self._check_open()
         with connect.unavailable_as_error(self._url), self._pool.connection() as conn:
             return conn.execute(query, params).fetchall()
 
-    def _one(self, query: sql.Composable | str, params: Sequence[Any] = ()) -> Any:
+    def _one(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         rows = self._run(query, params)
         return rows[0][0] if rows else None
 
@@ -119,10 +119,10 @@ class PostgresStore:
         self._check_open()
         with connect.unavailable_as_error(self._url), self._pool.connection() as conn:
             for row, vector in enumerate(queries_2d):
-                hits = conn.execute(query, (vector, *params, vector, k)).fetchall()
+                hits = conn.execute(query, {**params, "vector": vector, "k": k}).fetchall()
                 if hits:
                     ids[row, : len(hits)] = [h[0] for h in hits]
-                    scores[row, : len(hits)] = [h[1] for h in hits]
+                    scores[row, : len(hits)] = [-h[1] for h in hits]
         return scores, ids
 
     def lexical_search(self, query: str, k: int,
@@ -133,7 +133,7 @@ class PostgresStore:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         where, params = queries.restriction(allowed)
         rows = self._run(queries.lexical_query(self.schema, where, self.params.k1, self.params.b),
-                         (hashes.view(np.int64).tolist(), qtf.astype(float).tolist(), *params, k))
+                         {**params, "terms": hashes.view(np.int64).tolist(), "qtf": qtf.astype(float).tolist(), "k": k})
         return (np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)),
                 np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
 
@@ -257,12 +257,10 @@ def rebuild_name(name: str) -> str:
 
 def start_rebuild(settings: StoreSettings) -> StoreSettings:
     """Settings of an empty index beside `settings.name` (a leftover of an interrupted rebuild is dropped)."""
-    url = settings.url.get_secret_value().strip()
-    connect.check_url(url)
-    staging = rebuild_name(settings.name)
-    with connect.connect_once(url, settings) as conn:
-        schema.drop(conn, schema.schema_name(staging))
-    return settings.model_copy(update={"name": staging})
+    connect.check_url(settings.url.get_secret_value().strip())
+    staging = settings.model_copy(update={"name": rebuild_name(settings.name)})
+    drop_index(staging)
+    return staging
 
 
 def finish_rebuild(settings: StoreSettings, live: str) -> None:
@@ -270,3 +268,10 @@ def finish_rebuild(settings: StoreSettings, live: str) -> None:
     url = settings.url.get_secret_value().strip()
     with connect.connect_once(url, settings) as conn, conn.transaction():
         schema.swap(conn, schema.schema_name(settings.name), schema.schema_name(live))
+
+
+def drop_index(settings: StoreSettings) -> None:
+    """Remove index `settings.name` with all its rows (no error when it does not exist)."""
+    url = settings.url.get_secret_value().strip()
+    with connect.connect_once(url, settings) as conn:
+        schema.drop(conn, schema.schema_name(settings.name))

