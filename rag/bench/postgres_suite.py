@@ -22,6 +22,11 @@ from rag.bench.timing import latencies, percentiles, timed
 from rag.config import Settings
 
 
+# Chunks per synthetic document at the default chunking (512 tokens), measured (synthetic.py's
+# CHUNKS_PER_DOC is for 256-token chunks).
+CHUNKS_PER_DOC = 1.17
+
+
 @contextlib.contextmanager
 def _server(url: str | None) -> Iterator[str]:
     if url:
@@ -50,7 +55,7 @@ def _store_run(settings: Settings, documents: list, queries: list[Any]) -> dict[
 
 
 def compare_stores(url: str, n_chunks: int, n_queries: int, seed: int) -> dict[str, Any]:
-    from rag.bench.synthetic import CHUNKS_PER_DOC, Generator
+    from rag.bench.synthetic import Generator
 
     corpus = Generator(seed).corpus(math.ceil(n_chunks / CHUNKS_PER_DOC), n_queries)
     out = {"folder": _store_run(Settings(store={"url": ""}), corpus.documents, corpus.queries),
@@ -122,6 +127,31 @@ def run_postgres(args: dict[str, Any]) -> dict[str, Any]:
         if args.get("hnsw_rows"):
             out["hnsw"] = hnsw_recall(url, args["hnsw_rows"], args.get("queries", 200), args.get("seed", 0))
     return out
+
+
+def report_rows(r: dict[str, Any] | None) -> list[tuple[str, str, str, str, str]]:
+    """Rows for `rag bench`'s table: PostgreSQL figure, folder-store baseline, ratio."""
+    if not r:
+        return []
+    if "error" in r or "skipped" in r:
+        return [("[postgres]", (r.get("error") or r.get("skipped", ""))[:90], "", "", "")]
+    rows = []
+    for n, size in r.get("sizes", {}).items():
+        pg, folder = size["postgres"], size["folder"]
+        rows.append((f"[postgres {int(n):,}] ingest chunks/s", f"{pg['chunks_per_s']}", f"folder {folder['chunks_per_s']}",
+                     f"{size['ratio_pg_over_folder']['ingest_chunks_per_s']:.2f}x", ""))
+        for mode in ("hybrid", "lexical", "dense"):
+            a, b = pg[f"search_{mode}"], folder[f"search_{mode}"]
+            rows.append((f"  search {mode} p50/p95", f"{a['p50']:.2f}/{a['p95']:.2f} ms",
+                         f"folder {b['p50']:.2f}/{b['p95']:.2f} ms", f"{a['p50'] / b['p50']:.2f}x", ""))
+        rows.append(("  hit@5 (entity in top 5)", f"{pg['hit_at_5']}", f"folder {folder['hit_at_5']}", "", ""))
+    h = r.get("hnsw")
+    if h:
+        rows.append((f"[postgres HNSW {h['rows']:,} x {h['dim']}] recall@10 vs exact", f"{h['recall_at_10']}",
+                     f"insert {h['insert_rows_per_s']} rows/s", "", ""))
+        rows.append(("  HNSW p50 | exact p50", f"{h['hnsw_search']['p50']:.2f} ms",
+                     f"exact {h['exact_search']['p50']:.2f} ms", f"{h['ratio_exact_over_hnsw_p50']}x faster", ""))
+    return rows
 
 
 def main() -> None:

@@ -144,6 +144,9 @@ def render(results: dict[str, Any]) -> str:
     for n, r in results.get("ann", {}).items():
         rows += ann_rows(int(n), r)
     rows += misc_rows(results)
+    from rag.bench.postgres_suite import report_rows as postgres_rows
+
+    rows += postgres_rows(results.get("postgres"))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 

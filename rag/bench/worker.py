@@ -14,9 +14,10 @@ from typing import Any, Callable
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     from rag.bench.ann_suite import run_ann
     from rag.bench.ask_suite import run_sample, run_squad
+    from rag.bench.postgres_suite import run_postgres
     from rag.bench.size_suite import run_size
 
-    return {"size": run_size, "ann": run_ann, "sample": run_sample, "squad": run_squad}
+    return {"size": run_size, "ann": run_ann, "sample": run_sample, "squad": run_squad, "postgres": run_postgres}
 
 
 def main(argv: list[str]) -> int:
