@@ -51,6 +51,8 @@ def _store_run(settings: Settings, documents: list, queries: list[Any]) -> dict[
             out[f"search_{mode}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), texts))
         hits = sum(any(q.target in p.text for p in rag.search(q.text, 5)) for q in queries)
         out["hit_at_5"] = round(hits / len(queries), 4)
+        if settings.store.is_postgres:  # what fusing both searches into one statement could save at most
+            out["round_trip"] = percentiles(latencies(lambda q: rag.store.version(), texts))
     return out
 
 
@@ -145,6 +147,7 @@ def report_rows(r: dict[str, Any] | None) -> list[tuple[str, str, str, str, str]
             rows.append((f"  search {mode} p50/p95", f"{a['p50']:.2f}/{a['p95']:.2f} ms",
                          f"folder {b['p50']:.2f}/{b['p95']:.2f} ms", f"{a['p50'] / b['p50']:.2f}x", ""))
         rows.append(("  hit@5 (entity in top 5)", f"{pg['hit_at_5']}", f"folder {folder['hit_at_5']}", "", ""))
+        rows.append(("  one SQL round trip p50", f"{pg['round_trip']['p50']:.2f} ms", "", "", ""))
     h = r.get("hnsw")
     if h:
         rows.append((f"[postgres HNSW {h['rows']:,} x {h['dim']}] recall@10 vs exact", f"{h['recall_at_10']}",

@@ -30,6 +30,12 @@ class StoreContract:
         yield store
         store.close()
 
+    def test_implements_the_protocol(self, store: Any) -> None:
+        from rag.store.protocol import Store
+
+        assert isinstance(store, Store)
+        assert store.manifest["embedder"] == {"id": EMBEDDER, "dimension": DIM}
+
     def test_what_goes_in_comes_back(self, store: Any) -> None:
         docs = corpus()
         store.write(docs)
