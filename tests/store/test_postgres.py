@@ -11,12 +11,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from rag.config import Settings, StoreSettings
 from rag.errors import ConfigError, StoreUnavailableError
-from rag.testing.postgres_server import PostgresServer, free_port
+from rag.testing.postgres_server import PostgresServer, free_port, missing_reason
+
+if missing_reason():
+    pytest.skip(f"PostgreSQL tests skipped: {missing_reason()}", allow_module_level=True)
+
+import psycopg  # noqa: E402  (installed with the extra checked above)
 from rag.testing.builders import CHUNKING, DIM, EMBEDDER, corpus
 
 pytestmark = pytest.mark.slow
