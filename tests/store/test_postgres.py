@@ -163,6 +163,18 @@ def test_database_without_pgvector_says_how_to_add_it(postgres_server: PostgresS
         _open(url)
 
 
+def test_nul_characters_are_stored(postgres_url: str, index_name: str):
+    from rag.testing.builders import make_doc
+
+    doc = make_doc("nul", ["binary\x00junk about comets"])
+    doc.title, doc.metadata = "t\x00", {"k": "v\x00"}
+    with _open(postgres_url, index_name=index_name) as store:
+        store.write([doc])
+        (hit,) = store.chunks(store.lexical_search("comets", 1)[1])
+        assert hit.text == "binary\ufffdjunk about comets" and len(hit.text) == hit.end - hit.start
+        assert (hit.title, hit.metadata) == ("t\ufffd", {"k": "v\ufffd"})
+
+
 def test_rows_are_in_sql_tables(postgres_url: str, index_name: str):
     """Other tools (psql, dashboards, backups) see plain tables: one schema per index."""
     with _open(postgres_url, index_name=index_name) as store:

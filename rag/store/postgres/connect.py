@@ -60,6 +60,8 @@ def ensure_pgvector(conn: Connection, url: str) -> None:
         return
     try:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.errors.UniqueViolation:  # another process created it at the same moment
+        return
     except (psycopg.errors.InsufficientPrivilege, psycopg.errors.FeatureNotSupported,
             psycopg.errors.UndefinedFile, psycopg.errors.UndefinedObject) as exc:
         raise ConfigError(f"the database at {describe(url)} has no pgvector extension and this user cannot add it "

@@ -55,7 +55,7 @@ def apply(conn: Connection, schema: str, docs: list[StoredDocument], delete: Seq
         with conn.cursor() as cur:
             cur.executemany(sql.SQL("INSERT INTO {}.documents (doc_id, content_hash, title, source, url, date, "
                                     "metadata, chars, chunks, added) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
-                            .format(s), _document_rows(docs))
+                            .format(s), [tuple(map(_no_nul, row)) for row in _document_rows(docs)])
     added_chunks, added_terms = _insert_chunks(conn, s, docs, int(next_id))
     conn.execute(sql.SQL("UPDATE {}.state SET version = version + 1, next_id = %s, chunks = chunks + %s, "
                          "total_terms = total_terms + %s, fingerprint = %s, updated = now()").format(s),
@@ -104,7 +104,7 @@ def _insert_chunks(conn: Connection, s: sql.Identifier, docs: list[StoredDocumen
         for doc in with_chunks:
             vectors = np.asarray(doc.vectors, dtype=np.float32)
             for chunk, vector in zip(doc.chunks, vectors):
-                copy.write_row((int(ids[row]), doc.doc_id, chunk.ordinal, chunk.text, chunk.start, chunk.end,
+                copy.write_row((int(ids[row]), doc.doc_id, chunk.ordinal, _no_nul(chunk.text), chunk.start, chunk.end,
                                 chunk.n_tokens, vector))
                 row += 1
     rows, cols, tf, vocab, lengths = _postings(chunk_terms)
@@ -115,6 +115,13 @@ def _insert_chunks(conn: Connection, s: sql.Identifier, docs: list[StoredDocumen
                          "ON CONFLICT (term) DO UPDATE SET df = {s}.terms.df + excluded.df").format(s=s),
                  (new_terms.tolist(), df.tolist()))
     return len(texts), int(lengths.sum())
+
+
+def _no_nul(value: Any) -> Any:
+    """PostgreSQL text and jsonb cannot hold NUL, which cleaning keeps; U+FFFD keeps offsets and lengths."""
+    if isinstance(value, str) and ("\x00" in value or "\\u0000" in value):
+        return value.replace("\x00", "\ufffd").replace("\\u0000", "\\ufffd")
+    return value
 
 
 def _copy_postings(conn: Connection, s: sql.Identifier, terms: np.ndarray, chunks: np.ndarray, tf: np.ndarray,
