@@ -104,7 +104,7 @@ def index(
 def _index_postgres(settings, found: list, rebuild: bool, as_json: bool, **filters: Any) -> None:  # type: ignore[no-untyped-def]
     """`rag index` into PostgreSQL; --rebuild fills a staging index and swaps it in by renaming schemas."""
     from rag.engine import RAG
-    from rag.store.postgres.store import drop_index, finish_rebuild, start_rebuild
+    from rag.store.postgres.admin import drop_index, finish_rebuild, start_rebuild
 
     store = start_rebuild(settings.store) if rebuild else settings.store
     try:

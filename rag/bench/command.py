@@ -63,7 +63,7 @@ def bench_command(
             results["squad"] = _task("squad", {"path": str(squad), "index_dir": str(work / "squad"),
                                                "questions": queries}, work, 600, bar)
         results["postgres"] = _postgres(postgres, [n for n in size_list if n <= facade_max], queries, seed, work,
-                                        bar, hnsw_rows=10_000 if quick else min(ann_rows, 100_000))
+                                        bar, hnsw_rows=min(ann_rows, 100_000))
         from rag.bench.ask_suite import cold_start
 
         bar.set_postfix_str("cold start")

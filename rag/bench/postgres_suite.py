@@ -84,7 +84,8 @@ def hnsw_recall(url: str, n_rows: int, n_queries: int, seed: int, dim: int = 384
     import psycopg
 
     from rag.config import StoreSettings
-    from rag.store.postgres.store import PostgresStore, drop_index
+    from rag.store.postgres.admin import drop_index
+    from rag.store.postgres.store import PostgresStore
     from rag.testing.builders import make_doc
 
     settings = StoreSettings(url=url, name=f"bench_hnsw_{n_rows}", dense_index="hnsw")

@@ -18,7 +18,7 @@ def scratch_settings(settings: Settings, prefix: str = "rag-eval-") -> Iterator[
         with tempfile.TemporaryDirectory(prefix=prefix) as folder:
             yield settings.model_copy(update={"index_dir": Path(folder)})
         return
-    from rag.store.postgres.store import drop_index
+    from rag.store.postgres.admin import drop_index
 
     name = f"scratch_{uuid.uuid4().hex[:12]}"
     store = settings.store.model_copy(update={"name": name})

@@ -41,10 +41,12 @@ def test_quick_bench_writes_json(tmp_path, monkeypatch) -> None:
     app.command()(bench_command)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["--quick", "--sizes", "2000", "--out-dir", str(tmp_path / "out"),
-                                      "--queries", "20", "--squad", str(tmp_path / "absent.json")])
+                                      "--queries", "20", "--squad", str(tmp_path / "absent.json"),
+                                      "--postgres", "off"])  # tests/store/test_postgres.py covers PostgreSQL
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "bench.json").read_text())
     assert {"machine", "sizes", "ann", "sample", "cold_start", "ten_million_tokens"} <= set(data)
+    assert data["postgres"] == {"skipped": "--postgres off"}
     size = data["sizes"]["2000"]
     assert "error" not in size, size
     assert {"ingest", "search", "dense_overhead", "batch_qps", "threads", "lexical", "updates"} <= set(size)

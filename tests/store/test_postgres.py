@@ -185,3 +185,16 @@ def test_rows_are_in_sql_tables(postgres_url: str, index_name: str):
     with psycopg.connect(postgres_url) as conn:
         rows = conn.execute(f"SELECT doc_id, count(*) FROM rag_{index_name}.chunks GROUP BY doc_id ORDER BY 1")
         assert rows.fetchall() == [("market", 2), ("volcano", 2)]
+
+
+def test_bench_compares_both_stores_on_the_same_corpus(postgres_url: str):
+    from rag.bench.postgres_suite import compare_stores, hnsw_recall, report_rows
+
+    sizes = {"300": compare_stores(postgres_url, 300, 10, seed=3)}
+    run = sizes["300"]
+    assert run["postgres"]["chunks"] == run["folder"]["chunks"] > 200
+    assert run["postgres"]["hit_at_5"] == run["folder"]["hit_at_5"] > 0.8
+    hnsw = hnsw_recall(postgres_url, 400, 10, seed=3, dim=32)
+    assert hnsw["recall_at_10"] >= 0.9
+    rows = report_rows({"sizes": sizes, "hnsw": hnsw})
+    assert rows[0][0] == "[postgres 300] ingest chunks/s" and rows[-2][0].startswith("[postgres HNSW 400 x 32]")

@@ -69,7 +69,8 @@ def ensure_pgvector(conn: Connection, url: str) -> None:
 
 
 def open_pool(url: str, settings: StoreSettings) -> ConnectionPool:
-    """A pool whose connections are checked before use, so one restart of the server costs one error at most."""
+    """A pool of autocommit connections with rag's pgvector settings (the store retries a read once when the
+    server closed its connection, so a restart of the server costs no request)."""
 
     def configure(conn: Connection) -> None:
         from pgvector.psycopg import register_vector
@@ -83,7 +84,7 @@ def open_pool(url: str, settings: StoreSettings) -> ConnectionPool:
 
     pool = ConnectionPool(
         url, min_size=settings.pool_min, max_size=max(settings.pool_max, settings.pool_min, 1),
-        timeout=settings.connect_timeout, open=False, configure=configure, check=ConnectionPool.check_connection,
+        timeout=settings.connect_timeout, open=False, configure=configure,
         kwargs={"autocommit": True, "connect_timeout": _seconds(settings.connect_timeout)},
         name=f"rag-{settings.name}",
     )

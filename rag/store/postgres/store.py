@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
+import psycopg
 from psycopg import Connection, sql
 
 from rag.config import StoreSettings
@@ -26,6 +27,7 @@ from rag.store.records import StoredChunk, StoredDocument
 from rag.types import DocumentInfo, Filters, IndexStats
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class PostgresStore:
@@ -80,10 +82,24 @@ class PostgresStore:
 
     # -- reads ---------------------------------------------------------------------------
 
-    def _run(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` on a pooled connection; a connection the server closed (a restart) costs one retry.
+
+        Reads are idempotent, so retrying is safe; checking every connection before use instead
+        would cost a round trip per query (four per search).
+        """
         self._check_open()
-        with connect.unavailable_as_error(self._url), self._pool.connection() as conn:
-            return conn.execute(query, params).fetchall()
+        with connect.unavailable_as_error(self._url):
+            try:
+                with self._pool.connection() as conn:
+                    return work(conn)
+            except psycopg.OperationalError:
+                self._pool.check()  # drop the idle connections the server closed too
+                with self._pool.connection() as conn:
+                    return work(conn)
+
+    def _run(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        return self._read(lambda conn: conn.execute(query, params).fetchall())
 
     def _one(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         rows = self._run(query, params)
@@ -116,13 +132,15 @@ class PostgresStore:
             return scores, ids
         where, params = queries.restriction(allowed)
         query = queries.dense_query(self.schema, where)
-        self._check_open()
-        with connect.unavailable_as_error(self._url), self._pool.connection() as conn:
+
+        def search(conn: Connection) -> None:
             for row, vector in enumerate(queries_2d):
                 hits = conn.execute(query, {**params, "vector": vector, "k": k}).fetchall()
                 if hits:
                     ids[row, : len(hits)] = [h[0] for h in hits]
                     scores[row, : len(hits)] = [-h[1] for h in hits]
+
+        self._read(search)
         return scores, ids
 
     def lexical_search(self, query: str, k: int,
@@ -206,8 +224,13 @@ class PostgresStore:
     def _apply(self, docs: list[StoredDocument], delete: Sequence[str]) -> int:
         self._check_open()
         writes.validate(docs, int(self._meta["dimension"]))
-        with connect.unavailable_as_error(self._url), self._pool.connection() as conn, conn.transaction():
-            return writes.apply(conn, self.schema, docs, delete)
+        with connect.unavailable_as_error(self._url):
+            try:
+                with self._pool.connection() as conn, conn.transaction():
+                    return writes.apply(conn, self.schema, docs, delete)
+            except psycopg.OperationalError:
+                self._pool.check()  # not retried: a lost COMMIT may have landed; the caller decides
+                raise
 
     def close(self) -> None:
         if not self._closed:
@@ -250,28 +273,3 @@ def _stored_chunk(row: tuple) -> StoredChunk:
     return StoredChunk(id=id_, chunk_id=chunk_id, doc_id=doc_id, text=text, start=start, end=end, title=title,
                        source=source, url=url, date=date, ordinal=ordinal, metadata=metadata or {})
 
-
-def rebuild_name(name: str) -> str:
-    return f"{name}__rebuild"[:40]
-
-
-def start_rebuild(settings: StoreSettings) -> StoreSettings:
-    """Settings of an empty index beside `settings.name` (a leftover of an interrupted rebuild is dropped)."""
-    connect.check_url(settings.url.get_secret_value().strip())
-    staging = settings.model_copy(update={"name": rebuild_name(settings.name)})
-    drop_index(staging)
-    return staging
-
-
-def finish_rebuild(settings: StoreSettings, live: str) -> None:
-    """Swap the rebuilt index in for `live` in one transaction: searches see the old index or the new one."""
-    url = settings.url.get_secret_value().strip()
-    with connect.connect_once(url, settings) as conn, conn.transaction():
-        schema.swap(conn, schema.schema_name(settings.name), schema.schema_name(live))
-
-
-def drop_index(settings: StoreSettings) -> None:
-    """Remove index `settings.name` with all its rows (no error when it does not exist)."""
-    url = settings.url.get_secret_value().strip()
-    with connect.connect_once(url, settings) as conn:
-        schema.drop(conn, schema.schema_name(settings.name))
