@@ -175,6 +175,14 @@ def test_nul_characters_are_stored(postgres_url: str, index_name: str):
         assert (hit.title, hit.metadata) == ("t\ufffd", {"k": "v\ufffd"})
 
 
+def test_mismatch_hint_names_the_index_setting(postgres_url: str, index_name: str):
+    from rag.errors import IndexMismatchError
+
+    _open(postgres_url, index_name=index_name).close()
+    with pytest.raises(IndexMismatchError, match="dimension 16.*64.*RAG_STORE__NAME"):
+        _open(postgres_url, index_name=index_name, dimension=64)
+
+
 def test_rows_are_in_sql_tables(postgres_url: str, index_name: str):
     """Other tools (psql, dashboards, backups) see plain tables: one schema per index."""
     with _open(postgres_url, index_name=index_name) as store:

@@ -17,7 +17,7 @@ import psycopg
 from psycopg import Connection, sql
 
 from rag.config import StoreSettings
-from rag.errors import RagError
+from rag.errors import IndexMismatchError, RagError
 from rag.store import manifest as mf
 from rag.store.lexical import query_hashes, term_hashes
 from rag.store.params import StoreParams
@@ -67,8 +67,11 @@ class PostgresStore:
                 raise IndexNotFoundError(f"no index {settings.name!r} in PostgreSQL at {connect.describe(url)}; "
                                          "build one with `rag index PATH...` first")
         where = f"postgresql://{connect.describe(url)} index {settings.name!r}"
-        mf.check_compatible(meta, where, embedder_id=embedder_id, dimension=dimension,  # type: ignore[arg-type]
-                            chunking=chunking)
+        try:
+            mf.check_compatible(meta, where, embedder_id=embedder_id, dimension=dimension,  # type: ignore[arg-type]
+                                chunking=chunking)
+        except IndexMismatchError as exc:  # the folder store's hint names --index-dir; here it is the name
+            raise IndexMismatchError(str(exc).replace("use --index-dir", "set RAG_STORE__NAME")) from None
         return cls(url, settings, name, meta, connect.open_pool(url, settings), created)
 
     @property
