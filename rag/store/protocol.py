@@ -31,7 +31,7 @@ class Store(Protocol):
 
     def allowed_ids(self, filters: Filters) -> Any:
         """A restriction the store's own searches accept (ids, or a compiled filter), with len() = matching
-        chunks; None when `filters` is empty. Callers only pass it back and test its length."""
+        chunks and `np.asarray()` = their sorted ids; None when `filters` is empty."""
 
     def dense_search(self, query_vectors: np.ndarray, k: int, allowed: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of shape (n_queries, k), best first; id -1 / score -inf pad."""
@@ -46,5 +46,8 @@ class Store(Protocol):
     def documents(self, offset: int = 0, limit: int = 50) -> list[DocumentInfo]: ...
 
     def stats(self) -> IndexStats: ...
+
+    def refresh(self) -> bool:
+        """Pick up commits other processes made since the last call; True when something changed."""
 
     def close(self) -> None: ...

@@ -111,7 +111,8 @@ class StoreContract:
         }
         for name, (filters, expected) in cases.items():
             allowed = store.allowed_ids(filters)
-            assert len(allowed) == 2 * len(expected), name
+            assert len(allowed) == 2 * len(expected) == len(np.asarray(allowed)), name
+            assert set(doc_ids(store, np.asarray(allowed))) == expected, name
             _, dense = store.dense_search(unit(1, seed=4), 6, allowed)
             _, lexical = store.lexical_search("apple volcano markets", 6, allowed)
             assert set(doc_ids(store, dense)) == expected, name

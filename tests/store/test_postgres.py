@@ -113,7 +113,7 @@ def test_server_gone_mid_request_is_503_then_recovers(tmp_path: Path):
             reply = httpx.post(f"{base}/v1/search", json={"query": "Microsoft Japan"}, timeout=30)
             assert reply.status_code == 503 and reply.headers["retry-after"], reply.text
             error = reply.json()["error"]
-            assert error["type"] == "store_unavailable" and "PostgreSQL" in error["message"]
+            assert error["code"] == "store_unavailable" and "PostgreSQL" in error["message"]
             assert "password" not in error["message"] and "retry" in error["message"]
             server.start_process()
             assert _hits(base, "Microsoft Japan")

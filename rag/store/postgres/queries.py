@@ -8,7 +8,8 @@ PostgreSQL's ts_rank has no IDF and no length saturation; see docs/postgres.md f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,15 +22,22 @@ from rag.types import Filters
 class ChunkFilter:
     """Filters compiled to a condition on `c` (a row of the chunk table), evaluated inside each search.
 
-    The Retriever asks `len()` only to skip a search that cannot match; the count is one indexed query.
+    The Retriever asks `len()` to skip a search that cannot match (the count is one indexed query);
+    code that needs the ids themselves gets them through `np.asarray`.
     """
 
     condition: sql.Composable
     params: dict[str, Any]
     count: int
+    fetch_ids: Callable[[], np.ndarray] = field(repr=False, compare=False)
 
     def __len__(self) -> int:
         return self.count
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The matching chunk ids, fetched only when a caller needs them as an array (set arithmetic)."""
+        ids = self.fetch_ids()
+        return ids if dtype is None else ids.astype(dtype)
 
 
 def filter_condition(schema: str, filters: Filters) -> tuple[sql.Composable, dict[str, Any]]:

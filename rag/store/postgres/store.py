@@ -24,6 +24,7 @@ from rag.store.params import StoreParams
 from rag.store.postgres import connect, queries, schema, writes
 from rag.store.postgres.queries import ChunkFilter
 from rag.store.records import StoredChunk, StoredDocument
+from rag.store.rows import validate
 from rag.types import DocumentInfo, Filters, IndexStats
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,9 @@ class PostgresStore:
         """Bumped by every committed write: what a cache in front of this store must compare."""
         return int(self._one(self._sql("SELECT version FROM {s}.state")))
 
-    def refresh(self) -> None:
-        """Nothing to do: every read already sees the latest committed writes."""
+    def refresh(self) -> bool:
+        """Nothing to do (False: nothing to reload): every read already sees the latest committed writes."""
+        return False
 
     def document_hash(self, doc_id: str) -> str | None:
         return self._one(self._sql("SELECT content_hash FROM {s}.documents WHERE doc_id = %s"), (doc_id,))
@@ -193,7 +195,10 @@ class PostgresStore:
         condition, params = queries.filter_condition(self.schema, filters)
         count = self._one(sql.SQL("SELECT count(*) FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema))
                           + condition, params)
-        return ChunkFilter(condition, params, int(count))
+        fetch = sql.SQL("SELECT c.id FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema)) + condition \
+            + sql.SQL(" ORDER BY c.id")
+        return ChunkFilter(condition, params, int(count),
+                           lambda: np.array([r[0] for r in self._run(fetch, params)], dtype=np.int64))
 
     def documents(self, offset: int = 0, limit: int = 50) -> list[DocumentInfo]:
         rows = self._run(self._sql(
@@ -226,7 +231,7 @@ class PostgresStore:
 
     def _apply(self, docs: list[StoredDocument], delete: Sequence[str]) -> int:
         self._check_open()
-        writes.validate(docs, int(self._meta["dimension"]))
+        validate(docs, int(self._meta["dimension"]))
         with connect.unavailable_as_error(self._url):
             try:
                 with self._pool.connection() as conn, conn.transaction():

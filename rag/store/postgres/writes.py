@@ -11,13 +11,11 @@ from psycopg import Connection, sql
 from rag.config import StoreSettings
 from rag.store import manifest as mf
 from rag.store.dense import HNSWParams, is_hashing_embedder
-from rag.store.index_store import _document_rows, _initial_meta, _validate
+from rag.store.rows import document_rows, initial_meta as folder_meta
 from rag.store.lexical import _postings, analyse_terms
 from rag.store.params import StoreParams
 from rag.store.postgres.schema import LAYOUT_VERSION
 from rag.store.records import StoredDocument
-
-validate = _validate  # the folder store's checks: one document per id, vectors of the index's dimension
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 _COPY_TRAILER = b"\xff\xff"
@@ -29,7 +27,7 @@ _COPY_BYTES = 8 << 20
 
 def initial_meta(embedder_id: str, dimension: int, chunking: dict, settings: StoreSettings) -> dict[str, Any]:
     """The manifest of a new index: the folder store's fields plus the dense index PostgreSQL keeps."""
-    meta = _initial_meta(embedder_id, dimension, chunking, StoreParams())
+    meta = folder_meta(embedder_id, dimension, chunking, StoreParams())
     for key in ("next_id", "next_segment"):  # kept in the state row, under the write lock
         meta.pop(key)
     dense = settings.dense_index
@@ -55,7 +53,7 @@ def apply(conn: Connection, schema: str, docs: list[StoredDocument], delete: Seq
         with conn.cursor() as cur:
             cur.executemany(sql.SQL("INSERT INTO {}.documents (doc_id, content_hash, title, source, url, date, "
                                     "metadata, chars, chunks, added) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
-                            .format(s), [tuple(map(_no_nul, row)) for row in _document_rows(docs)])
+                            .format(s), [tuple(map(_no_nul, row)) for row in document_rows(docs)])
     added_chunks, added_terms = _insert_chunks(conn, s, docs, int(next_id))
     conn.execute(sql.SQL("UPDATE {}.state SET version = version + 1, next_id = %s, chunks = chunks + %s, "
                          "total_terms = total_terms + %s, fingerprint = %s, updated = now()").format(s),
