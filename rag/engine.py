@@ -266,7 +266,7 @@ def _open_store(settings: Settings, embedder: Any, create: bool) -> tuple[Any, b
 def _reranker(settings: Settings) -> Any:
     if not settings.retrieval.reranker:
         return None
-    from rag.rerank import CrossEncoderReranker
+    from rag.retrieve.rerank import CrossEncoderReranker
 
     return CrossEncoderReranker(settings.retrieval.reranker)
 

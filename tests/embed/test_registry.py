@@ -79,7 +79,7 @@ def test_importing_rag_embed_and_hashing_does_not_import_torch() -> None:
     code = (
         "import sys; import rag.embed; from rag.config import EmbedderSettings;"
         "e = rag.embed.get_embedder(EmbedderSettings()); e.embed_query('x');"
-        "import rag.embed.sentence_transformers, rag.rerank;"
+        "import rag.embed.sentence_transformers, rag.retrieve.rerank;"
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import ConfigError
-from rag.rerank import CrossEncoderReranker
+from rag.retrieve.rerank import CrossEncoderReranker
 from rag.types import Passage
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.config import RetrievalSettings
 from rag.errors import ConfigError
-from rag.focus import FocusQuery, sentence_focus
+from rag.retrieve.focus import FocusQuery, sentence_focus
 from rag.text.analyze import terms
 from rag.types import Filters, Passage
 
@@ -151,7 +151,7 @@ class Retriever:
         return sorted(candidates.values(), key=lambda c: c.fused, reverse=True)
 
     def _focus(self, query: str, ranked: list[tuple[StoredChunk, _Candidate]]) -> list[tuple[StoredChunk, _Candidate]]:
-        """Re-score the head of the list by how well one sentence covers the query (see rag.focus)."""
+        """Re-score the head of the list by how well one sentence covers the query (see rag.retrieve.focus)."""
         weight = self.settings.focus_weight
         head, tail = ranked[: self.settings.focus_depth], ranked[self.settings.focus_depth :]
         focus = FocusQuery.build(self.store.term_idf(terms(query))) if weight > 0 and head else None
