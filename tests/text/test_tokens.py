@@ -59,20 +59,43 @@ def test_unknown_encoding_name_lists_known_ones(tmp_path: Path) -> None:
         get_token_counter("cl999k_base")
 
 
+def test_cl100k_is_exact_offline_from_the_packaged_copy(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="rag"):
+        counter = get_token_counter("cl100k_base")
+        # OpenAI's cookbook example: "tiktoken is great!" is six cl100k_base tokens.
+        assert counter.count("tiktoken is great!") == 6
+    assert counter.name == "cl100k_base" and not isinstance(counter, ApproxCounter)
+    assert counter.count_batch(["hello world", ""]) == [2, 0]
+    assert not caplog.records  # no estimate, so nothing to warn about
+
+
+def test_a_changed_packaged_ranks_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = tokens.packaged_ranks("cl100k_base")
+    assert original is not None
+    shadow = tmp_path / "site" / "tiktoken_ext" / "data"
+    shadow.mkdir(parents=True)
+    lines = original.read_bytes().splitlines(keepends=True)
+    (shadow / original.name).write_bytes(b"".join(lines[:-1]))  # one rank missing
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))  # found before the installed copy
+    counter = get_token_counter("cl100k_base")
+    with pytest.raises(ConfigError, match=r"(?s)is not tiktoken's cl100k_base.*refusing.*force-reinstall"):
+        counter.count(SAMPLE)
+
+
 def test_tiktoken_cache_is_used_without_network(tmp_path: Path) -> None:
-    blob = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+    blob = "https://openaipublic.blob.core.windows.net/encodings/r50k_base.tiktoken"
     cache = tmp_path / "tiktoken-cache"
     cache.mkdir()
     write_ranks(cache / hashlib.sha1(blob.encode()).hexdigest())
-    counter = get_token_counter("cl100k_base")
+    counter = get_token_counter("r50k_base")
     assert not isinstance(counter, ApproxCounter)
-    assert counter.count(SAMPLE) == len(tiny_encoding().encode_ordinary(SAMPLE))
+    assert counter.count("the cat") == 5  # the tiny merges: "th" "e", then " " "c" "at"
 
 
 def test_fallback_warns_once_and_says_how_to_fix(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="rag"):
-        first = get_token_counter("cl100k_base")
-        second = get_token_counter("cl100k_base")
+        first = get_token_counter("o200k_base")
+        second = get_token_counter("o200k_base")
     assert isinstance(first, ApproxCounter) and first is second
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1
