@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.chunking import chunk_text
 from rag.ingest.clean import clean_text
-from rag.store.lexical import analyse_terms
+from rag.store.terms import analyse_terms
 
 # Inputs smaller than this are ingested in-process: forking workers costs more than it saves.
 MIN_DOCUMENTS = 200
@@ -79,7 +79,7 @@ def prepare_batch(texts: list[str]) -> Prepared:
     """Chunk, embed and analyse cleaned texts, as arrays (cheap to send back):
 
     `counts` (chunks per text), `spans` ((n_chunks, 3): start, end, n_tokens), `vectors`
-    ((n_chunks, d)), and the BM25 terms of each chunk (`rag.store.lexical.analyse_terms`) as
+    ((n_chunks, d)), and the BM25 terms of each chunk (`rag.store.terms.analyse_terms`) as
     (terms per chunk, all term hashes concatenated).
     """
     embedder, counter = _state["embedder"], _state["counter"]

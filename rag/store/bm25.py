@@ -9,11 +9,14 @@ IDF is the non-negative Lucene form ln(1 + (N - df + 0.5) / (df + 0.5)).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from rag.store.lexical import BM25Index, query_hashes, term_hashes as _term_hashes
+from rag.store.terms import query_hashes, term_hashes as _term_hashes
+
+if TYPE_CHECKING:
+    from rag.store.lexical import BM25Index
 
 Postings = list[tuple[np.ndarray, np.ndarray] | None]
 

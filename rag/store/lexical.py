@@ -10,31 +10,18 @@ vocabulary would share columns.
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections import Counter
-from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from rag.errors import IndexCorruptError
-from rag.text.analyze import STOPWORDS, stem, terms
+from rag.store.bm25 import SegmentView, search_segments
+from rag.store.terms import analyse_terms, term_hash, term_hashes
+
+__all__ = ["BM25Index", "analyse_terms", "term_hash", "term_hashes"]
 
 FORMAT = 1
-
-
-@lru_cache(maxsize=500_000)
-def term_hash(term: str) -> int:
-    """Stable 64-bit id of an analysed term (Python's hash() is salted per process)."""
-    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def term_hashes(words: list[str]) -> np.ndarray:
-    """The 64-bit ids under which analysed terms are stored."""
-    return np.fromiter((term_hash(w) for w in words), dtype=np.uint64, count=len(words))
 
 
 class BM25Index:
@@ -156,8 +143,6 @@ class BM25Index:
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """BM25 over this index alone: (scores, ids), 1-D, best first, only rows matching a term."""
-        from rag.store.bm25 import SegmentView, search_segments
-
         return search_segments([SegmentView.of(self)], query, k, allowed, k1=self.k1, b=self.b)
 
     # -- persistence ---------------------------------------------------------------------
@@ -195,44 +180,6 @@ def _analyse(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return _postings(analyse_terms(texts))
 
 
-# The word pattern of rag.text.analyze (`words`), applied to lower-cased text.
-_WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*")
-_NO_TERM = np.uint64(0)  # marks a stopword in the word cache
-_WORD_TERMS: dict[str, int] = {}  # word as matched -> term hash, 0 for stopwords; per process
-_MAX_WORDS = 1_000_000
-
-
-def analyse_terms(texts: list[str]) -> list[np.ndarray]:
-    """Per text, the term hashes of `terms(text)` in order: `term_hashes(terms(text))`, computed faster.
-
-    One regex pass per text; the stopword test, the stemming and the hashing happen once per
-    distinct word (cached per process), not once per occurrence.
-    """
-    cache = _WORD_TERMS
-    out: list[np.ndarray] = []
-    for text in texts:
-        found = _WORD.findall(text.lower())
-        values = np.fromiter(map(cache.get, found, repeat(-1)), dtype=np.int64, count=len(found))
-        if len(values) and values.min() < 0:
-            if len(cache) > _MAX_WORDS:
-                cache.clear()  # bound memory on endless vocabularies (numbers, typos, URLs)
-            for word in set(found).difference(cache):
-                cache[word] = _word_term(word)
-            values = np.fromiter(map(cache.__getitem__, found), dtype=np.int64, count=len(found))
-        hashes = values.view(np.uint64)
-        out.append(hashes[hashes != _NO_TERM])
-    return out
-
-
-def _word_term(word: str) -> int:
-    """Signed 64-bit view of the word's term hash (so numpy takes it as int64), 0 for a stopword."""
-    word = word.replace("’", "'")
-    if word in STOPWORDS:
-        return 0
-    value = term_hash(stem(word))  # a term hashing to 0 (1 in 2**64) would be dropped like a stopword
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
 def _postings(terms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-row term hashes -> COO (row, local term, tf), the sorted local term hashes, row lengths."""
     lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
@@ -244,9 +191,3 @@ def _postings(terms: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     rows = np.repeat(np.arange(len(terms), dtype=np.int64), lengths)
     keys, tf = np.unique(rows * len(vocab) + cols.reshape(-1), return_counts=True)
     return keys // len(vocab), keys % len(vocab), tf.astype(np.float32), vocab, lengths.astype(np.float32)
-
-
-def query_hashes(query: str) -> tuple[np.ndarray, np.ndarray]:
-    """Unique term hashes of a query and how often each term occurs in it."""
-    counts = Counter(terms(query))
-    return term_hashes(list(counts)), np.asarray(list(counts.values()), dtype=np.float32)

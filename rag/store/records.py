@@ -24,7 +24,7 @@ class StoredDocument:
     metadata: dict[str, Any]
     chunks: list[Chunk]
     vectors: np.ndarray  # (len(chunks), dimension) float32, rows L2-normalised
-    # Per chunk, `rag.store.lexical.analyse_terms` of its text when ingestion already computed it
+    # Per chunk, `rag.store.terms.analyse_terms` of its text when ingestion already computed it
     # (the BM25 postings are then built from these instead of analysing the texts again).
     chunk_terms: list[np.ndarray] | None = None
 

@@ -114,7 +114,7 @@ ANALYSE_CASES = [
 
 
 def test_analyse_terms_is_term_hashes_of_terms():
-    from rag.store.lexical import analyse_terms, term_hashes
+    from rag.store.terms import analyse_terms, term_hashes
     from rag.text.analyze import terms
 
     for text, hashes in zip(ANALYSE_CASES, analyse_terms(ANALYSE_CASES)):
@@ -128,7 +128,7 @@ def _reference_postings(texts):
     """The postings as built before analysis was vectorised: a Counter per text."""
     from collections import Counter
 
-    from rag.store.lexical import term_hashes
+    from rag.store.terms import term_hashes
     from rag.text.analyze import terms
 
     cells, lengths = set(), []
@@ -146,7 +146,7 @@ def _postings_of(index: BM25Index):
 
 
 def test_build_matches_per_text_counting_and_precomputed_terms():
-    from rag.store.lexical import analyse_terms
+    from rag.store.terms import analyse_terms
 
     ids = np.arange(10, 10 + len(ANALYSE_CASES))
     from_texts = BM25Index.build(ids, list(ANALYSE_CASES))
