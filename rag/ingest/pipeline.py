@@ -36,6 +36,7 @@ class Ingestor:
         self.embedder = embedder
         chunking = settings.chunking
         self.counter = get_token_counter(chunking.encoding, chunking.encoding_file)
+        self.counter.count("")  # load a lazily read encoding now: forked workers then share it
 
     def run(
         self, items: list[str | Path | Document], *, progress: bool = False, select: Callable[[str], bool] | None = None

@@ -10,6 +10,7 @@ the first count, not when a counter is made: opening an index only needs the cou
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import importlib.util
 import logging
@@ -198,7 +199,7 @@ def _encoding_from_file(encoding: str, path: Path, sha256: str | None = None) ->
                 f" RAG_CHUNKING__ENCODING_FILE to a good copy of {_BLOB.format(encoding)}"
             )
     try:
-        ranks = _read_ranks(path)
+        ranks = _read_ranks(path, checked=sha256 is not None)
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"{path} is not a .tiktoken ranks file (each line: base64 token, space, rank): {exc}"
@@ -207,17 +208,27 @@ def _encoding_from_file(encoding: str, path: Path, sha256: str | None = None) ->
     return tiktoken.Encoding(name=encoding, pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials)
 
 
-def _read_ranks(path: Path) -> dict[bytes, int]:
+def _read_ranks(path: Path, *, checked: bool = False) -> dict[bytes, int]:
     # The format tiktoken.load.load_tiktoken_bpe reads; parsed here because that function also
     # copies a local file into tiktoken's cache folder, and fails when that folder is read-only.
+    # A file whose sha256 was checked skips base64 validation, which tripled the time to read
+    # cl100k's 100k lines (about 0.15 s instead of 0.45 s here).
+    decode = binascii.a2b_base64 if checked else _b64decode
     ranks: dict[bytes, int] = {}
     for line in path.read_bytes().splitlines():
         if line.strip():
             token, rank = line.split()
-            ranks[base64.b64decode(token, validate=True)] = int(rank)
+            ranks[decode(token)] = int(rank)
     if not ranks:
         raise ValueError("the file is empty")
     return ranks
+
+
+def _b64decode(token: bytes) -> bytes:
+    try:
+        return binascii.a2b_base64(token, strict_mode=True)
+    except TypeError:  # Python 3.10: no strict mode
+        return base64.b64decode(token, validate=True)
 
 
 def _pattern(encoding: str) -> tuple[str, dict[str, int]]:
