@@ -59,10 +59,16 @@ class RetrievalSettings(_Group):
         "convex", description="hybrid fusion: weighted sum of max-normalised scores, or reciprocal rank fusion"
     )
     rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
-    dense_weight: float = Field(0.2, ge=0, description="share of the dense score in hybrid fusion")
-    lexical_weight: float = Field(0.8, ge=0, description="share of the BM25 score in hybrid fusion")
-    focus_weight: float = Field(
-        0.7, ge=0, le=1, description="share of best-sentence query coverage in the final score (0: off)"
+    # The three weights default to the values tuned for the index's embedder (rag.retrieve.weights).
+    dense_weight: float | None = Field(
+        None, ge=0, description="share of the dense score in hybrid fusion; tuned per embedder when unset"
+    )
+    lexical_weight: float | None = Field(
+        None, ge=0, description="share of the BM25 score in hybrid fusion; tuned per embedder when unset"
+    )
+    focus_weight: float | None = Field(
+        None, ge=0, le=1,
+        description="share of best-sentence query coverage in the final score (0: off); tuned per embedder when unset",
     )
     focus_depth: int = Field(30, ge=1, description="fused candidates re-scored by sentence focus")
     max_per_document: int = Field(2, ge=1, description="passages of one document in a result list")

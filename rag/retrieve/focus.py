@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*\s+|\n\s*\n""")
 _MIN_PREFIX = 4
@@ -28,6 +28,7 @@ class FocusQuery:
 
     terms: tuple[tuple[str, float, bool], ...]
     total: float
+    weights: dict[str, float] = field(compare=False)  # term -> IDF, for scoring the sentences
 
     @classmethod
     def build(cls, idf: Mapping[str, float]) -> FocusQuery:
@@ -35,7 +36,7 @@ class FocusQuery:
         # Longest first, so that a longer stem claims a word before a shorter one it starts with.
         ordered = sorted(usable, key=len, reverse=True)
         terms = tuple((t, usable[t], len(t) >= _MIN_PREFIX and t.isalpha()) for t in ordered)
-        return cls(terms, sum(usable.values()))
+        return cls(terms, sum(usable.values()), usable)
 
 
 def _hits(query: FocusQuery, lowered: str) -> list[tuple[int, str]]:
@@ -70,7 +71,7 @@ def sentence_focus(query: FocusQuery, text: str) -> float:
     hits = _hits(query, text.lower())
     if not hits:
         return 0.0
-    weight = {term: w for term, w, _ in query.terms}
+    weight = query.weights
     if len({term for _, term in hits}) == 1:
         return weight[hits[0][1]] / query.total
     # Sentence ends matter only between the first and the last hit.

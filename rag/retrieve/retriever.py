@@ -4,7 +4,6 @@ then near-duplicate suppression, a per-document cap, and an optional cross-encod
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -12,6 +11,8 @@ import numpy as np
 from rag.config import RetrievalSettings
 from rag.errors import ConfigError
 from rag.retrieve.focus import FocusQuery, sentence_focus
+from rag.retrieve.fusion import Candidate as _Candidate, fuse, max_norm as _max_norm
+from rag.retrieve.weights import with_tuned_weights
 from rag.text.analyze import terms
 from rag.types import Filters, Passage
 
@@ -28,13 +29,6 @@ class Reranker(Protocol):
     def rerank(self, query: str, passages: list[Passage]) -> list[Passage]: ...
 
 
-@dataclass(slots=True)
-class _Candidate:
-    id: int
-    fused: float = 0.0
-    scores: dict[str, float] = field(default_factory=dict)
-
-
 class Retriever:
     """Searches one index store with one embedder; stateless apart from what it is given."""
 
@@ -47,7 +41,7 @@ class Retriever:
     ) -> None:
         self.store = store
         self.embedder = embedder
-        self.settings = settings
+        self.settings = with_tuned_weights(settings, embedder.id)
         self.reranker = reranker
 
     def search(
@@ -135,20 +129,7 @@ class Retriever:
 
     def _fuse(self, lists: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[_Candidate]:
         weights = {"dense": self.settings.dense_weight, "lexical": self.settings.lexical_weight}
-        rrf = self.settings.fusion == "rrf" and len(lists) > 1
-        candidates: dict[int, _Candidate] = {}
-        for name, (scores, ids) in lists.items():
-            keep = ids >= 0
-            scores, ids = scores[keep].astype(np.float64), ids[keep]
-            weight = weights[name] if len(lists) > 1 else 1.0
-            contributions = (
-                weight / (self.settings.rrf_k + np.arange(1, len(ids) + 1)) if rrf else weight * _max_norm(scores)
-            )
-            for score, chunk_id, part in zip(scores.tolist(), ids.tolist(), contributions.tolist()):
-                cand = candidates.setdefault(chunk_id, _Candidate(chunk_id))
-                cand.scores[name] = score
-                cand.fused += part
-        return sorted(candidates.values(), key=lambda c: c.fused, reverse=True)
+        return fuse(lists, weights, rrf_k=self.settings.rrf_k if self.settings.fusion == "rrf" else None)
 
     def _focus(self, query: str, ranked: list[tuple[StoredChunk, _Candidate]]) -> list[tuple[StoredChunk, _Candidate]]:
         """Re-score the head of the list by how well one sentence covers the query (see rag.retrieve.focus)."""
@@ -160,7 +141,8 @@ class Retriever:
         fused = _max_norm(np.array([cand.scores["fused"] for _, cand in head], dtype=np.float64))
         for (chunk, cand), base in zip(head, fused.tolist()):
             if focus is not None and focus.terms:
-                cand.scores["focus"] = sentence_focus(focus, chunk.text)
+                if "focus" not in cand.scores:  # a growing window re-ranks chunks already scored
+                    cand.scores["focus"] = sentence_focus(focus, chunk.text)
                 cand.fused = (1 - weight) * base + weight * cand.scores["focus"]
         head.sort(key=lambda item: item[1].fused, reverse=True)
         return head + tail
@@ -172,13 +154,6 @@ def _without(hits: tuple[np.ndarray, np.ndarray], ids: np.ndarray) -> tuple[np.n
         return scores, found
     keep = ~np.isin(found, ids)
     return scores[keep], found[keep]
-
-
-def _max_norm(values: np.ndarray) -> np.ndarray:
-    # Divide by the best score rather than min-max: near-tied lists keep near-tied values.
-    values = np.clip(values, 0.0, None)
-    top = values.max() if len(values) else 0.0
-    return values / top if top > 0 else np.zeros_like(values)
 
 
 def diversify(
