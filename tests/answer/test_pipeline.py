@@ -114,7 +114,7 @@ def test_follow_up_is_condensed_and_recorded() -> None:
 def test_passages_beyond_the_context_window_are_cut() -> None:
     roomy, tight = FakeLLM("Veldt will spend $110 million [1]."), FakeLLM("Veldt will spend $110 million [1].")
     compose_answer(QUESTION, VELDT, roomy, Settings())
-    compose_answer(QUESTION, VELDT, tight, Settings(llm=LLMSettings(context_window=800, max_tokens=300)))
+    compose_answer(QUESTION, VELDT, tight, Settings(llm=LLMSettings(context_window=650, max_tokens=300)))
     assert roomy.requests[0].passages == VELDT
     sent = tight.requests[0].passages
     assert sum(len(p.text) for p in sent) < sum(len(p.text) for p in VELDT)
