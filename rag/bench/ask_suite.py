@@ -49,13 +49,17 @@ def run_squad(args: dict[str, Any]) -> dict[str, Any]:
     from rag import RAG
     from rag.evaluation.squad import load_squad
 
+    from rag.bench.squad_suite import paragraph_recall
+
     docs, gold = load_squad(args["path"])
-    questions = [g.question for g in gold][:: max(1, len(gold) // args.get("questions", 200))]
+    asked = gold[:: max(1, len(gold) // args.get("questions", 200))]
+    questions = [g.question for g in asked]
     with RAG.open(Path(args["index_dir"])) as rag:
         report, seconds = timed(lambda: rag.add(docs))
         out = {"paragraphs": len(docs), "chunks": report.chunks_added, "ingest_s": round(seconds, 2),
                "docs_per_s": round(len(docs) / seconds, 1), "peak_rss_mb": peak_rss_mb(),
-               "index_mb": dir_size_mb(Path(args["index_dir"])), "questions": len(questions)}
+               "index_mb": dir_size_mb(Path(args["index_dir"])), "questions": len(questions),
+               "embedder": rag.embedder.id, "hybrid_recall": paragraph_recall(rag, asked)}
         for mode in ("dense", "lexical", "hybrid"):
             out[f"search_{mode}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), questions))
         out["ask"] = percentiles(latencies(rag.ask, questions))

