@@ -19,6 +19,9 @@ from rag.types import Chunk
 # A chunk that is this full may end early at a paragraph break rather than run on past it.
 _PARAGRAPH_FILL = 0.75
 _WORD = re.compile(r"\S+")
+# Texts longer than this many characters per token of `size` skip the one-chunk check: English
+# runs ~4 characters per token, so they cannot fit and counting them whole would be wasted.
+_MAX_CHARS_PER_TOKEN = 8
 
 
 @dataclass(slots=True)
@@ -38,6 +41,10 @@ def chunk_text(doc_id: str, text: str, counter: TokenCounter, size: int, overlap
             f"chunking needs size >= 1 and 0 <= overlap < size, got size={size}, overlap={overlap}; "
             f"fix RAG_CHUNKING__SIZE / RAG_CHUNKING__OVERLAP"
         )
+    if len(text) <= _MAX_CHARS_PER_TOKEN * size:
+        whole = _whole(doc_id, text, counter, size)
+        if whole is not None:
+            return whole
     units = _units(text, counter, size)
     chunks: list[Chunk] = []
     first = 0
@@ -50,6 +57,21 @@ def chunk_text(doc_id: str, text: str, counter: TokenCounter, size: int, overlap
             break
         first = _overlap_start(units, first, last, overlap, size)
     return chunks
+
+
+def _whole(doc_id: str, text: str, counter: TokenCounter, size: int) -> list[Chunk] | None:
+    """The one chunk of a text that fits `size` whole, else None: one count instead of one per
+    sentence plus a recount (most documents of a news or QA corpus are this short)."""
+    tokens = counter.count(text)
+    if tokens > size:
+        return None
+    spans = split_sentences(text)
+    if not spans:
+        return []
+    start, end = spans[0].start, spans[-1].end
+    if (start, end) != (0, len(text)):
+        tokens = counter.count(text[start:end])
+    return [Chunk(doc_id, 0, text[start:end], start, end, tokens)]
 
 
 def _units(text: str, counter: TokenCounter, size: int) -> list[_Unit]:
