@@ -51,6 +51,9 @@ class EmbedderSettings(_Group):
     device: str | None = Field(None, description="torch device for model embedders; auto when unset")
     query_prompt: str | None = Field(None, description="prefix for queries (e5/bge style), auto when unset")
     document_prompt: str | None = Field(None, description="prefix for documents, auto when unset")
+    quantize: Literal["none", "int8"] = Field(
+        "none", description="model embedders on CPU: int8 dynamic quantisation of the Linear layers (changes vectors)"
+    )
 
 
 class RetrievalSettings(_Group):

@@ -106,6 +106,8 @@ class SentenceTransformerEmbedder:
             self.id += f";query_prompt={self.query_prompt!r}"
         if self.document_prompt:
             self.id += f";document_prompt={self.document_prompt!r}"
+        if self.settings.quantize != "none":
+            self.id += f";quantize={self.settings.quantize}"
         self._name = name
         self._model: Any = None
         self._lock = threading.Lock()
@@ -117,7 +119,10 @@ class SentenceTransformerEmbedder:
                 return
             st = import_sentence_transformers()
             device = self.settings.device or default_device()
-            self._model = load_model(st.SentenceTransformer, self._target, self._name, device=device)
+            model = load_model(st.SentenceTransformer, self._target, self._name, device=device)
+            if self.settings.quantize == "int8":
+                model = _quantized(model, device)
+            self._model = model
 
     @property
     def dimension(self) -> int:
@@ -135,6 +140,10 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], self.query_prompt)[0]
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Many queries in batches (evaluation, tuning): the rows `embed_query` would give."""
+        return self._encode(list(texts), self.query_prompt)
+
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         self.warm_up()
         if not texts:
@@ -148,3 +157,18 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _quantized(model: Any, device: str) -> Any:
+    """int8 dynamic quantisation of the transformer's Linear layers (CPU only): weights stored
+    int8, activations quantised per batch. scripts/measure_model_speed.py measures what it buys."""
+    import torch
+
+    if device != "cpu":
+        raise ConfigError(f"embedder quantize=int8 runs on CPU only, the device is {device!r}; set RAG_EMBEDDER__DEVICE=cpu")
+    quantize = torch.ao.quantization.quantize_dynamic
+    for module in model:
+        inner = getattr(module, "auto_model", None)
+        if inner is not None:
+            module.auto_model = quantize(inner, {torch.nn.Linear}, dtype=torch.qint8)
+    return model

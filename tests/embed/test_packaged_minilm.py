@@ -29,6 +29,15 @@ def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cache
 
 
+@pytest.fixture(scope="module")
+def unpacked_once(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One unpacked copy for the tests that only load the model (unpacking costs seconds)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAG_MODEL_CACHE", str(tmp_path_factory.mktemp("models")))
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        yield
+
+
 def test_only_the_packaged_hub_ids_are_redirected() -> None:
     assert packaged_model("sentence-transformers/all-MiniLM-L6-v2") is MINILM
     assert packaged_model("All-MiniLM-L6-v2") is MINILM  # the hub matches names without case
@@ -63,12 +72,25 @@ def test_a_changed_copy_is_refused_until_unpacked_again(model_cache: Path) -> No
 
 @needs_package
 @pytest.mark.slow
-def test_real_minilm_reproduces_the_quickstart_similarities(model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("unpacked_once")
+def test_real_minilm_reproduces_the_quickstart_similarities() -> None:
     pytest.importorskip("sentence_transformers")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     embedder = get_embedder(EmbedderSettings(name="sentence-transformers:all-MiniLM-L6-v2"))
     vectors = embedder.embed_documents(QUICKSTART)
     assert embedder.dimension == 384
     assert np.allclose(vectors @ vectors.T, QUICKSTART_SIMILARITY, atol=1e-4)
     # Questions go through the same model: no prompt for this family.
     assert np.allclose(embedder.embed_query(QUICKSTART[0]), vectors[0], atol=1e-5)
+
+
+@needs_package
+@pytest.mark.slow
+@pytest.mark.usefixtures("unpacked_once")
+def test_int8_quantised_minilm_stays_close_and_says_so_in_its_id() -> None:
+    pytest.importorskip("sentence_transformers")
+    settings = EmbedderSettings(name="st:all-MiniLM-L6-v2", quantize="int8", device="cpu")
+    embedder = get_embedder(settings)
+    # Other vectors than fp32's, so an index built with one refuses to open with the other.
+    assert embedder.id == "sentence-transformers:all-MiniLM-L6-v2;quantize=int8"
+    vectors = embedder.embed_documents(QUICKSTART)
+    assert np.allclose(vectors @ vectors.T, QUICKSTART_SIMILARITY, atol=0.03)
