@@ -54,10 +54,15 @@ def run_distinct(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def paragraph_recall(rag: Any, gold: list, mode: str = "hybrid") -> dict[str, float]:
-    """Share of questions whose own paragraph is first / among the first five."""
-    ranks = []
+    """Share of questions whose own paragraph (r@k), or a passage holding a gold answer
+    (answer_r@k, as `rag eval` counts it), is first / among the first five."""
+    from rag.evaluation.metrics import answer_recall_at_k
+
+    hits: dict[str, list[bool]] = {"r@1": [], "r@5": [], "answer_r@1": [], "answer_r@5": []}
     for item in gold:
-        ids = [p.doc_id for p in rag.search(item.question, 5, mode=mode)]
-        ranks.append(ids.index(item.sources[0]) if item.sources[0] in ids else None)
-    return {"r@1": round(float(np.mean([r == 0 for r in ranks])), 4),
-            "r@5": round(float(np.mean([r is not None for r in ranks])), 4)}
+        passages = rag.search(item.question, 5, mode=mode)
+        ids, texts = [p.doc_id for p in passages], [p.text for p in passages]
+        for k in (1, 5):
+            hits[f"r@{k}"].append(item.sources[0] in ids[:k])
+            hits[f"answer_r@{k}"].append(bool(answer_recall_at_k(texts, item.answers, k)))
+    return {name: round(float(np.mean(values)), 4) for name, values in hits.items()}

@@ -23,7 +23,7 @@ class FusionWeights:
 
 
 HASHING = FusionWeights(dense=0.2, lexical=0.8, focus=0.7)
-MINILM = FusionWeights(dense=0.2, lexical=0.8, focus=0.7)
+MINILM = FusionWeights(dense=0.6, lexical=0.4, focus=0.5)
 # Models without their own entry: MiniLM's weights, the nearest measured case (a trained model).
 MODEL_DEFAULT = MINILM
 _BY_MODEL = {"all-minilm-l6-v2": MINILM}
