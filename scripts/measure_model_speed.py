@@ -4,7 +4,8 @@ For each option: documents embedded per second (SQuAD v1.1 dev paragraphs), sing
 paragraph recall@5 of dense search over those paragraphs, all against plain sentence-transformers
 with torch (fp32) measured in the same run. Options: torch threads, batch size, int8 dynamic
 quantisation of the Linear layers, and sentence-transformers' ONNX Runtime backend (needs
-`pip install 'sentence-transformers[onnx]'`; skipped without it). Usage:
+`pip install 'sentence-transformers[onnx]'`; skipped without it), or the transformer exported with
+torch.onnx and run by onnxruntime directly (needs `pip install onnx onnxruntime`). Usage:
 
     python scripts/measure_model_speed.py [--paragraphs 400] [--queries 200]
 """
@@ -39,6 +40,46 @@ def quantised(model: Any) -> Any:
         model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8
     )
     return model
+
+
+def onnx_encoder(model: Any, path: str = "/tmp/rag-minilm.onnx") -> Callable[[list[str]], np.ndarray]:
+    """The model's transformer exported with torch.onnx (TorchScript exporter; needs `onnx`) and run
+    by ONNX Runtime, mean pooling in numpy, batches of 64 sorted by length like sentence-transformers."""
+    import onnxruntime as ort
+    import torch
+
+    class Bert(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    sample = model.tokenizer(["a b", "a longer sample text"], padding=True, return_tensors="pt")
+    torch.onnx.export(Bert(model[0].auto_model.eval()), tuple(sample[n] for n in names), path, input_names=names,
+                      output_names=["hidden"], dynamic_axes={n: {0: "b", 1: "s"} for n in [*names, "hidden"]},
+                      opset_version=17, dynamo=False)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+    def encode(texts: list[str]) -> np.ndarray:
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), 384), np.float32)
+        for start in range(0, len(texts), 64):
+            rows = order[start : start + 64]
+            enc = model.tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=256,
+                                  return_tensors="np")
+            hidden = session.run(None, {n: enc[n].astype(np.int64) for n in names})[0]
+            mask = enc["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(1) / mask.sum(1)
+            out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        return out
+
+    return encode
 
 
 def measure(encode: Callable[[list[str]], np.ndarray], texts: list[str], questions: list[str],
@@ -80,13 +121,14 @@ def main() -> None:
         "torch fp32, batch 128": lambda: st(load(), 128),
         "torch int8 dynamic": lambda: st(quantised(load())),
         "onnxruntime (ST backend)": lambda: st(load("onnx")),
+        "onnxruntime (torch.onnx export)": lambda: onnx_encoder(load()),
     }
     cores = torch.get_num_threads()
     print(f"torch threads {cores}; {len(texts)} paragraphs, {len(questions)} questions")
     for threads in sorted({1, cores}):
         torch.set_num_threads(threads)
         for name, make in options.items():
-            if threads != cores and "baseline" not in name and "int8" not in name:
+            if threads != cores and "baseline" not in name and "int8" not in name and "export" not in name:
                 continue
             try:
                 result = measure(make(), texts, questions, targets)
