@@ -17,9 +17,9 @@ import scipy.sparse as sp
 
 from rag.errors import IndexCorruptError
 from rag.store.bm25 import SegmentView, search_segments
-from rag.store.terms import analyse_terms, term_hash, term_hashes
+from rag.store.terms import analyse_terms, query_hashes, term_hash, term_hashes
 
-__all__ = ["BM25Index", "analyse_terms", "term_hash", "term_hashes"]
+__all__ = ["BM25Index", "analyse_terms", "query_hashes", "term_hash", "term_hashes"]
 
 FORMAT = 1
 

@@ -19,12 +19,12 @@ from psycopg import Connection, sql
 from rag.config import StoreSettings
 from rag.errors import IndexMismatchError, RagError
 from rag.store import manifest as mf
-from rag.store.lexical import query_hashes, term_hashes
 from rag.store.params import StoreParams
 from rag.store.postgres import connect, queries, schema, writes
 from rag.store.postgres.queries import ChunkFilter
 from rag.store.records import StoredChunk, StoredDocument
 from rag.store.rows import validate
+from rag.store.terms import query_hashes, term_hashes
 from rag.types import DocumentInfo, Filters, IndexStats
 
 log = logging.getLogger(__name__)

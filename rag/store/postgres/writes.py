@@ -12,10 +12,11 @@ from rag.config import StoreSettings
 from rag.store import manifest as mf
 from rag.store.dense import HNSWParams, is_hashing_embedder
 from rag.store.rows import document_rows, initial_meta as folder_meta
-from rag.store.lexical import _postings, analyse_terms
+from rag.store.lexical import _postings
 from rag.store.params import StoreParams
 from rag.store.postgres.schema import LAYOUT_VERSION
 from rag.store.records import StoredDocument
+from rag.store.terms import analyse_terms
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 _COPY_TRAILER = b"\xff\xff"
