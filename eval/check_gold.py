@@ -101,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     seen_ids: set[str] = set()
     types: Counter[tuple[str, str]] = Counter()
     checked = missing = 0
-    for split in ("dev", "test"):
+    # shared-*.jsonl: near-miss questions about the shared articles only (used when ../shared exists).
+    for split in ("dev", "test", "shared-dev", "shared-test"):
         path = args.gold / f"{split}.jsonl"
+        if split.startswith("shared") and not path.is_file():
+            continue
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
