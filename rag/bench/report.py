@@ -155,13 +155,31 @@ def distinct_rows(d: dict[str, Any] | None) -> list[Row]:
     ]
 
 
+def serve_rows(s: dict[str, Any] | None) -> list[Row]:
+    if not s:
+        return []
+    rows: list[Row] = [(f"[rag serve --workers {s['workers']}, {s['documents']} docs, {s['connections']} connections]",
+                        "req/s | p50/p95/p99", "", "vs /healthz", "")]
+    health = s["endpoints"].get("healthz", {})
+    for name, r in s["endpoints"].items():
+        if "error" in r:
+            rows.append((f"  {name}", r["error"][:90], "", "", ""))
+            continue
+        ratio = s["ratio_to_healthz"].get(name)
+        rows.append((f"  {name} ({r['tool']}, {r['errors']} errors)",
+                     f"{r['req_per_s']:,.1f} | {r['p50']:.1f}/{r['p95']:.1f}/{r['p99']:.1f} ms",
+                     f"healthz {health.get('req_per_s', 0):,.1f}/s" if ratio is not None else "",
+                     f"{ratio:.1%}" if ratio is not None else "", ""))
+    return rows
+
+
 def render(results: dict[str, Any]) -> str:
     rows: list[Row] = [("figure", "value", "baseline", "ratio", "target")]
     for n, r in results.get("sizes", {}).items():
         rows += size_rows(int(n), r)
     for n, r in results.get("ann", {}).items():
         rows += ann_rows(int(n), r)
-    rows += misc_rows(results)
+    rows += misc_rows(results) + serve_rows(results.get("serve"))
     from rag.bench.postgres_suite import report_rows as postgres_rows
 
     rows += postgres_rows(results.get("postgres"))
