@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import Stemmer
 
+from rag.text.memo import SENTENCE_CHARS, per_text
+
 _WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
@@ -32,9 +34,20 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, numbers kept whole ("2.9", "u.s")."""
-    return [match.group(0).replace("’", "'") for match in _WORD.finditer(text.lower())]
+    return list(_words(text))
 
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms: what BM25 indexes and what overlap scoring compares."""
-    return [stem(word) for word in words(text) if word not in STOPWORDS]
+    return list(_terms(text))
+
+
+# Answers analyse the same retrieved sentences again and again: remember them (see rag.text.memo).
+@per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(match.group(0).replace("’", "'") for match in _WORD.finditer(text.lower()))
+
+
+@per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in _words(text) if word not in STOPWORDS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.text.memo import PASSAGE_CHARS, per_text
+
 _OPENERS = re.escape("\"'“‘([•·▪–—*-")
 # A boundary is one of:
 #  - end punctuation (optionally closed by quotes/brackets) followed by space and an upper-case
@@ -42,6 +44,12 @@ def split_sentences(text: str) -> list[Span]:
     Headings, bylines and bullet items on their own line are sentences of their own; a bullet
     mark at the start of a sentence is left out of its span.
     """
+    return list(_split(text))
+
+
+# Every answer splits the passages it was given: a passage's sentences are remembered (rag.text.memo).
+@per_text(maxsize=4_096, max_chars=PASSAGE_CHARS)
+def _split(text: str) -> tuple[Span, ...]:
     spans: list[Span] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -52,7 +60,7 @@ def split_sentences(text: str) -> list[Span]:
         _append(spans, text, start, match.start() + len(match.group(0).rstrip()))
         start = match.end()
     _append(spans, text, start, len(text))
-    return spans
+    return tuple(spans)
 
 
 def _is_abbreviation(text: str, start: int, dot: int) -> bool:
