@@ -228,7 +228,9 @@ def chat(
 def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="worker processes [default: one per CPU core]", show_default=False)
+    ] = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Run the HTTP service (ask, OpenAI-compatible chat, search, documents)."""

@@ -123,7 +123,10 @@ class StoreSettings(_Group):
 class ServerSettings(_Group):
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    workers: int | None = Field(
+        None, ge=1,
+        description="worker processes; the number of CPU cores when unset (1 with a local transformers model)",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 20_000_000

@@ -23,7 +23,7 @@ def serve(
     *,
     log_level: str = "info",
 ) -> None:
-    """Serve until interrupted; host/port/workers default to `settings.server`.
+    """Serve until interrupted; host/port/workers default to `settings.server`, workers to `default_workers`.
 
     One worker runs the app in this process. Several workers each build their own app from the
     same settings (handed over in the environment) through `rag.api.asgi:app`; the index is
@@ -34,7 +34,8 @@ def serve(
     settings = settings or Settings()
     host = host or settings.server.host
     port = port if port is not None else settings.server.port
-    workers = workers or settings.server.workers
+    workers = workers or settings.server.workers or default_workers(settings)
+    log.info("serving on http://%s:%s with %d worker process%s", host, port, workers, "" if workers == 1 else "es")
     if workers <= 1:
         from rag.api.app import create_app
 
@@ -46,6 +47,26 @@ def serve(
     os.environ[SETTINGS_ENV] = json.dumps(_plain(settings))
     # Each worker keeps its own /metrics registry; scrape them through one worker at a time.
     uvicorn.run("rag.api.asgi:app", factory=True, host=host, port=port, workers=workers, log_level=log_level)
+
+
+def default_workers(settings: Settings) -> int:
+    """One worker process per CPU core this process may use.
+
+    Every worker shares the index folder safely (writes take its lock, reads see each commit), so
+    answering scales with cores. A local transformers model would be loaded once per worker,
+    though: with that backend the default stays at one.
+    """
+    if settings.llm.backend == "transformers":
+        return 1
+    return available_cores()
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, as in a container), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows: no affinity masks
+        return max(1, os.cpu_count() or 1)
 
 
 def _prepare_index(settings: Settings) -> None:

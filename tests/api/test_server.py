@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from rag.api import asgi
-from rag.api.server import _plain
+from rag.api.server import _plain, default_workers
 from rag.config import Settings
 
 
@@ -30,3 +31,9 @@ def test_factory_reads_rag_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     settings = asgi.app().state.runtime.settings
     assert settings.index_dir == tmp_path / "env-index"
     assert [k.get_secret_value() for k in settings.api_keys] == ["a", "b"]
+
+
+def test_serve_defaults_to_a_worker_per_core_but_one_local_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert default_workers(Settings()) == 3
+    assert default_workers(Settings(llm={"backend": "transformers"})) == 1
