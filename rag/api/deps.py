@@ -13,23 +13,25 @@ from rag.api.metrics import Metrics
 from rag.api.state import RAGService, Runtime
 from rag.config import Settings
 
+# The dependencies are coroutines because they never block: FastAPI runs a plain `def` dependency
+# in its thread pool, a hop per dependency per request that cost more than /healthz itself.
 # auto_error=False: a missing header must produce our 401 shape, not FastAPI's default.
 _bearer = HTTPBearer(auto_error=False, description="one of the keys in RAG_API_KEYS")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.runtime.settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def get_rag(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RAGService:
+async def get_rag(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RAGService:
     if not runtime.ready.is_set() or runtime.rag is None:
         if runtime.error:
             raise ApiError(503, f"the index failed to load: {runtime.error}", type="not_ready")
@@ -37,7 +39,7 @@ def get_rag(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RAGService:
     return runtime.rag
 
 
-def require_api_key(
+async def require_api_key(
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:

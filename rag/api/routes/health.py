@@ -15,15 +15,16 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+async def healthz() -> Health:
     """The process is up (says nothing about the index)."""
+    # A coroutine, not a thread-pool function: a pool busy with answers must not delay the probe.
     return Health(status="ok")
 
 
 @router.get("/readyz", response_model=Ready, responses={503: {"model": ErrorBody}})
 async def readyz(runtime: RuntimeDep) -> Ready:
     """The index is open and the LLM backend loaded; 503 until then (or when loading failed)."""
-    rag = get_rag(runtime)
+    rag = await get_rag(runtime)
     stats = await run_in_threadpool(rag.stats)
     return Ready(status="ready", documents=stats.documents, chunks=stats.chunks,
                  embedder=stats.embedder, llm=runtime.settings.llm.backend)
