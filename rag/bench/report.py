@@ -170,6 +170,21 @@ def serve_rows(s: dict[str, Any] | None) -> list[Row]:
                      f"{r['req_per_s']:,.1f} | {r['p50']:.1f}/{r['p95']:.1f}/{r['p99']:.1f} ms",
                      f"healthz {health.get('req_per_s', 0):,.1f}/s" if ratio is not None else "",
                      f"{ratio:.1%}" if ratio is not None else "", ""))
+    rows += _cpu_rows(s, health)
+    return rows
+
+
+def _cpu_rows(s: dict[str, Any], health: dict[str, Any]) -> list[Row]:
+    """Server CPU per request: unlike req/s, it does not move with other work on the machine."""
+    if not health.get("server_cpu_ms"):
+        return []
+    rows: list[Row] = [("  server CPU per request", "ms (all workers)", "", "healthz/endpoint", "")]
+    for name, r in s["endpoints"].items():
+        if r.get("server_cpu_ms"):
+            ratio = s.get("cpu_ratio_to_healthz", {}).get(name)
+            rows.append((f"    {name}", f"{r['server_cpu_ms']:.2f} ms",
+                         f"healthz {health['server_cpu_ms']:.2f} ms" if ratio is not None else "",
+                         f"{ratio:.1%}" if ratio is not None else "", ""))
     return rows
 
 

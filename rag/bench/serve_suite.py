@@ -71,6 +71,10 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError(f"rag serve was not ready after {timeout:.0f} s")
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far by the server and its workers (its process group); None off Linux."""
+        return process_group_cpu(self.proc.pid)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -93,11 +97,50 @@ def run_serve(corpus: list[Path], workers: int, connections: int, seconds: float
             server.wait_ready()
             for target in targets(question):  # warm every worker's caches before measuring
                 drive(server.url, target, connections, 1.0, tool)
-            results = {t.name: drive(server.url, t, connections, seconds, tool) for t in targets(question)}
+            results = {t.name: drive_counting_cpu(server, t, connections, seconds, tool) for t in targets(question)}
         finally:
             server.stop()
     health = results["healthz"].get("req_per_s")
     ratios = {name: round(r["req_per_s"] / health, 3) for name, r in results.items()
               if name != "healthz" and health and "req_per_s" in r}
     return {"workers": workers, "connections": connections, "documents": documents, "question": question,
-            "endpoints": results, "ratio_to_healthz": ratios}
+            "endpoints": results, "ratio_to_healthz": ratios, "cpu_ratio_to_healthz": cpu_ratios(results)}
+
+
+def drive_counting_cpu(server: Server, target: Target, connections: int, seconds: float, tool: str) -> dict[str, Any]:
+    """`drive`, plus the server's CPU milliseconds per request.
+
+    On a machine shared with other work, requests/s follow whatever else runs; the server's own
+    CPU time per request does not, and says how many requests/s its cores could serve.
+    """
+    before = server.cpu_seconds()
+    result = drive(server.url, target, connections, seconds, tool)
+    after = server.cpu_seconds()
+    if before is not None and after is not None and result.get("requests"):
+        result["server_cpu_ms"] = round((after - before) * 1000 / result["requests"], 3)
+    return result
+
+
+def cpu_ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """healthz's CPU per request over each endpoint's: the ask/healthz throughput ratio of CPU-bound servers."""
+    health = results.get("healthz", {}).get("server_cpu_ms")
+    return {name: round(health / r["server_cpu_ms"], 3) for name, r in results.items()
+            if name != "healthz" and health and r.get("server_cpu_ms")}
+
+
+def process_group_cpu(pgid: int) -> float | None:
+    """User + system CPU seconds of the live processes in group `pgid`, read from /proc."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # The command name (field 2) may hold spaces: split after its closing parenthesis.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # exited while we read
+        if int(fields[2]) == pgid:  # fields[2] is the process group (field 5 of stat)
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / ticks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -64,6 +65,11 @@ def test_bench_serve_writes_ratios(tmp_path) -> None:
     assert set(serve["endpoints"]) == {"healthz", "ask", "chat_stream"}
     assert all(r["errors"] == 0 for r in serve["endpoints"].values()), serve
     assert set(serve["ratio_to_healthz"]) == {"ask", "chat_stream"}
+    if Path("/proc/self/stat").exists():  # CPU accounting reads /proc
+        cpu = {name: r["server_cpu_ms"] for name, r in serve["endpoints"].items()}
+        assert all(ms > 0 for ms in cpu.values()), cpu
+        assert cpu["ask"] > cpu["healthz"], cpu  # an answer costs more than a liveness probe
+        assert set(serve["cpu_ratio_to_healthz"]) == {"ask", "chat_stream"}
     assert "vs /healthz" in result.output
 
 
