@@ -52,8 +52,8 @@ def serve(
 def default_workers(settings: Settings) -> int:
     """One worker process per CPU core this process may use.
 
-    Every worker shares the index folder safely (writes take its lock, reads see each commit), so
-    answering scales with cores. A local transformers model would be loaded once per worker,
+    Both stores are safe across processes (the index folder: writes take its lock, reads see each
+    commit; PostgreSQL: transactions), so answering scales with cores. A local transformers model would be loaded once per worker,
     though: with that backend the default stays at one.
     """
     if settings.llm.backend == "transformers":
