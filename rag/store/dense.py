@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Union
@@ -47,6 +48,7 @@ def configure_faiss(threads: int | None = None, blas_threshold: int | None = Non
         raise ValueError(f"FAISS threads must be >= 1, got {threads}")
     faiss.omp_set_num_threads(threads)
     _search_threads = threads
+    _thread_state.threads = threads
     faiss.cvar.distance_compute_blas_threshold = int(
         DEFAULT_BLAS_THRESHOLD if blas_threshold is None else blas_threshold)
     _configured = True
@@ -56,6 +58,20 @@ def ensure_faiss_configured() -> None:
     """Apply the measured defaults unless the application called `configure_faiss` itself."""
     if not _configured:
         configure_faiss()
+
+
+# OpenMP's thread count belongs to the calling thread: a server's thread-pool workers would
+# otherwise search with one OpenMP thread per core (configure_faiss ran in another thread), and
+# concurrent requests then oversubscribe the cores and spin-wait (measured here: an answer in a
+# pool thread took about twice as long as in the main thread).
+_thread_state = threading.local()
+
+
+def use_search_threads() -> None:
+    """Give the calling thread the configured FAISS search threads (once per thread)."""
+    if _configured and getattr(_thread_state, "threads", None) != _search_threads:
+        faiss.omp_set_num_threads(_search_threads)
+        _thread_state.threads = _search_threads
 
 
 @contextlib.contextmanager
@@ -224,6 +240,7 @@ class _IdMapped:
         self, queries: np.ndarray, k: int, allowed: IdsLike = None, *, exclude: IdSet | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (n_queries, k), best first; id -1 / score -inf pad missing hits."""
+        use_search_threads()
         queries = as_queries(queries, self.dimension)
         allowed = as_idset(allowed)
         exclude = self._merged_exclude(exclude)

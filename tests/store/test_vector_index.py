@@ -165,3 +165,27 @@ def test_builds_use_all_cores_and_restore_the_search_threads(monkeypatch):
     HNSWIndex(16).add(np.arange(50), unit(50, seed=8))
     assert seen == [3]
     assert faiss.omp_get_max_threads() == 1
+
+
+def test_searches_from_other_threads_use_the_configured_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # OpenMP's setting is per thread: a server's pool threads would otherwise search with every core.
+    import threading
+
+    import faiss
+
+    from rag.store import dense
+
+    monkeypatch.setattr(dense, "_search_threads", dense._search_threads)
+    dense.configure_faiss(threads=1)
+    index = FlatIndex(8)
+    index.add(np.arange(20), unit(20, dim=8, seed=3))
+    seen = []
+
+    def search_in_a_new_thread() -> None:
+        index.search(unit(1, dim=8, seed=4), 3)
+        seen.append(faiss.omp_get_max_threads())
+
+    worker = threading.Thread(target=search_in_a_new_thread)
+    worker.start()
+    worker.join()
+    assert seen == [1]
