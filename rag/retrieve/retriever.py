@@ -14,6 +14,7 @@ from rag.retrieve.focus import FocusQuery, sentence_focus
 from rag.retrieve.fusion import Candidate as _Candidate, fuse, max_norm as _max_norm
 from rag.retrieve.weights import with_tuned_weights
 from rag.text.analyze import terms
+from rag.text.memo import PASSAGE_CHARS, per_text
 from rag.types import Filters, Passage
 
 if TYPE_CHECKING:
@@ -205,12 +206,14 @@ def diversify(
     return chosen, complete
 
 
-def _shingles(text: str) -> set[int]:
+# The same chunks come back search after search: their shingles are remembered (rag.text.memo).
+@per_text(maxsize=4_096, max_chars=PASSAGE_CHARS)
+def _shingles(text: str) -> frozenset[int]:
     # str.split, not a word regex: punctuation stays on words, which copies share all the same.
     words = text.lower().split()
     if len(words) < _SHINGLE:
-        return {hash(tuple(words))} if words else set()
-    return set(map(hash, zip(*(words[i:] for i in range(_SHINGLE)))))
+        return frozenset({hash(tuple(words))}) if words else frozenset()
+    return frozenset(map(hash, zip(*(words[i:] for i in range(_SHINGLE)))))
 
 
 def _to_passage(chunk: StoredChunk, cand: _Candidate) -> Passage:
