@@ -17,12 +17,14 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rag.answer import scoring
 from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, PERCENT, WEEKDAY, YEAR, has_date
 from rag.answer.prompts import REFUSAL
 from rag.config import Settings
 from rag.text.analyze import STOPWORDS, stem, words
+from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.types import Passage
 
 # Calibrated together with the entity and answer-type checks on the gold dev set only
@@ -56,6 +58,7 @@ _REFUSALS = re.compile(
 # The condenser appends the previous question's key words: "And how many? (Microsoft Japan)".
 _CONDENSED = re.compile(r"^(?P<main>.*\S)\s+\((?P<context>[^()]*)\)\s*$")
 _TOKEN = re.compile(r"[^\W_]+(?:[.'’&][^\W_]+)*")
+_POSSESSIVE = re.compile(r"'s$")
 _OPENERS = frozenset(
     "what which who whom whose when where why how is are was were do does did can could will would should "
     "in on at for by to from of and but or so according apart besides beyond across within between since "
@@ -237,9 +240,7 @@ class _Found:
     def scan(cls, sentences: list[scoring.Sentence], passages: Sequence[Passage], entities: list[Entity]) -> _Found:
         vocab = [_sentence_words(s.span.text) for s in sentences]
         hits = [[_entity_in(e, v, s.span.text) for e in entities] for s, v in zip(sentences, vocab)]
-        names = frozenset(
-            m.group(0).lower() for s in sentences for m in list(_TOKEN.finditer(s.span.text))[1:] if m.group(0)[:1].isupper()
-        )
+        names = frozenset(name for s in sentences for name in _capitalised_after_first(s.span.text))
         return cls(sentences, passages, entities, hits, names)
 
     def near(self, i: int, reach: int) -> list[int]:
@@ -276,14 +277,34 @@ class _Found:
         return bool(title) and _entity_in(e, _sentence_words(title), title)
 
 
+# What a sentence names depends only on the sentence, so it is remembered across answers
+# (rag.text.memo), as is whether a question word is among a sentence's words: the same few
+# passages come back for every question about them, and the pairwise name comparison was most
+# of an answer's cost.
+@per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
 def _sentence_words(text: str) -> frozenset[str]:
-    return frozenset(re.sub(r"'s$", "", w) for w in words(text))
+    return frozenset(_POSSESSIVE.sub("", w) for w in words(text))
+
+
+@per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
+def _capitalised_after_first(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0).lower() for m in list(_TOKEN.finditer(text))[1:] if m.group(0)[:1].isupper())
+
+
+@lru_cache(maxsize=65_536)
+def _named_in(word: str, vocab: frozenset[str]) -> bool:
+    return any(_same_name(word, v) for v in vocab)
+
+
+@lru_cache(maxsize=16_384)
+def _numbers_in(vocab: frozenset[str]) -> frozenset[str]:
+    return frozenset(w.replace(",", "") for w in vocab)
 
 
 def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     if entity.number:
-        return entity.words[0] in {w.replace(",", "") for w in vocab} or entity.text in text
-    return all(any(_same_name(w, v) for v in vocab) or _acronym_in(w, text) for w in entity.words)
+        return entity.words[0] in _numbers_in(vocab) or entity.text in text
+    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words)
 
 
 def _acronym_in(word: str, text: str) -> bool:
