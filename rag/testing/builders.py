@@ -20,7 +20,7 @@ def unit(rows: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
 
 
 def make_doc(doc_id: str, texts: list[str], *, seed: int = 0, source: str | None = "news",
-             date: str | None = "2024-01-01") -> StoredDocument:
+             date: str | None = "2024-01-01", vectors: np.ndarray | None = None) -> StoredDocument:
     chunks, offset = [], 0
     for ordinal, text in enumerate(texts):
         chunks.append(Chunk(doc_id, ordinal, text, offset, offset + len(text), len(text.split())))
@@ -28,7 +28,8 @@ def make_doc(doc_id: str, texts: list[str], *, seed: int = 0, source: str | None
     return StoredDocument(
         doc_id=doc_id, content_hash=f"hash-{doc_id}-{' '.join(texts)}", text=" ".join(texts),
         title=f"Title {doc_id}", source=source, url=f"https://example.org/{doc_id}", date=date,
-        metadata={"n": len(texts)}, chunks=chunks, vectors=unit(len(texts), seed=seed))
+        metadata={"n": len(texts)}, chunks=chunks,
+        vectors=vectors if vectors is not None else unit(len(texts), seed=seed))
 
 
 def corpus() -> list[StoredDocument]:
