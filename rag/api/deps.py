@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -31,8 +33,19 @@ async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+# How long a request waits for the index to finish loading before it gets 503 not_ready. With
+# several workers a client may reach one that is still loading right after another said /readyz
+# is fine; a short wait turns that race into a slightly slower answer instead of an error.
+READY_WAIT_S = 10.0
+
+
 async def get_rag(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RAGService:
     if not runtime.ready.is_set() or runtime.rag is None:
+        deadline = time.monotonic() + READY_WAIT_S
+        while not runtime.ready.is_set() and runtime.error is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # polled, not a thread parked on the Event per waiting request
+        if runtime.ready.is_set() and runtime.rag is not None:
+            return runtime.rag
         if runtime.error:
             raise ApiError(503, f"the index failed to load: {runtime.error}", type="not_ready")
         raise ApiError(503, "the index is still loading; retry shortly", type="not_ready", headers={"Retry-After": "1"})

@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from rag.api import create_app
+from rag.api import create_app, deps
 from tests.api.conftest import KEY, Server, make_settings, serve_app
 from tests.api.fake_rag import FakeRAG
 
@@ -97,14 +97,16 @@ class SlowLoadingRAG(FakeRAG):
         return object()
 
 
-def test_readyz_is_503_until_loaded(tmp_path: Path) -> None:
+def test_readyz_is_503_until_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deps, "READY_WAIT_S", 0.2)
     settings = make_settings(tmp_path)
     rag = SlowLoadingRAG(settings)
     with serve_app(create_app(settings, rag=rag), wait_ready=False) as url:
         assert httpx.get(f"{url}/healthz").status_code == 200
         reply = httpx.get(f"{url}/readyz")
         assert reply.status_code == 503 and reply.json()["error"]["code"] == "not_ready"
-        assert httpx.post(f"{url}/v1/search", json={"query": "x"}).status_code == 503
+        reply = httpx.post(f"{url}/v1/search", json={"query": "x"})
+        assert reply.status_code == 503 and reply.headers["retry-after"] == "1"
         rag.release.set()
         for _ in range(100):
             if httpx.get(f"{url}/readyz").status_code == 200:
@@ -122,3 +124,14 @@ def test_openapi_documents_every_route(server: Server) -> None:
     assert {"application/json", "multipart/form-data"} <= set(body)
     assert "DocumentsIn" in schema["components"]["schemas"] and "DocumentIn" in schema["components"]["schemas"]
     assert "ErrorBody" in schema["components"]["schemas"]
+
+
+def test_a_request_sent_while_the_index_loads_waits_for_it(tmp_path: Path) -> None:
+    # With several workers, /readyz may answer from a loaded worker while the next request
+    # lands on one still loading: that request should be answered, a little later, not refused.
+    settings = make_settings(tmp_path)
+    rag = SlowLoadingRAG(settings)
+    with serve_app(create_app(settings, rag=rag), wait_ready=False) as url:
+        threading.Timer(0.5, rag.release.set).start()
+        reply = httpx.post(f"{url}/v1/search", json={"query": "x"}, timeout=30)
+        assert reply.status_code == 200, reply.text
