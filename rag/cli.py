@@ -101,7 +101,7 @@ def index(
         raise typer.Exit(1)
 
 
-def _index_postgres(settings, found: list, rebuild: bool, as_json: bool, **filters: Any) -> None:  # type: ignore[no-untyped-def]
+def _index_postgres(settings, found: list, rebuild: bool, as_json: bool, **filters: Any) -> None:
     """`rag index` into PostgreSQL; --rebuild fills a staging index and swaps it in by renaming schemas."""
     from rag.engine import RAG
     from rag.store.postgres.admin import drop_index, finish_rebuild, start_rebuild
@@ -243,7 +243,7 @@ def serve(
     run_server(settings, host=host, port=port, workers=workers)
 
 
-def _print_report(report, stats, where: str) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report, stats, where: str) -> None:
     for item in report.items:
         if item.status in ("error", "skipped", "duplicate"):
             _err(f"{item.status}: {item.source or item.doc_id}: {item.message}")
@@ -253,7 +253,7 @@ def _print_report(report, stats, where: str) -> None:  # type: ignore[no-untyped
     typer.echo(f"{where}: {stats.documents} documents, {stats.chunks} chunks ({stats.embedder})")
 
 
-def _print_sources(answer) -> None:  # type: ignore[no-untyped-def]
+def _print_sources(answer) -> None:
     if answer.abstained or not answer.citations:
         return
     typer.echo("\nSources:")
@@ -275,7 +275,7 @@ def _parent(target: Path) -> Path:
     return target.parent
 
 
-def _rebuild_refusal(report, stats, target: Path | str) -> str | None:  # type: ignore[no-untyped-def]
+def _rebuild_refusal(report, stats, target: Path | str) -> str | None:
     """Why the new build must not replace the index at `target`, or None when it may."""
     failed = report.count("error")
     if failed:
@@ -320,7 +320,7 @@ def _mount_optional_commands() -> None:
 
 
 # Click's base error class, whether typer vendors click (newer) or uses it (older).
-_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def main() -> None:

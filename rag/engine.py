@@ -253,8 +253,8 @@ def _open_store(settings: Settings, embedder: Any, create: bool) -> tuple[Any, b
     if settings.store.is_postgres:
         from rag.store.postgres import open_postgres_store
 
-        store = open_postgres_store(settings.store, create=create, **manifest)
-        return store, store.created, store.location
+        shared = open_postgres_store(settings.store, create=create, **manifest)
+        return shared, shared.created, shared.location
     from rag.store import IndexStore
 
     path = Path(settings.index_dir).expanduser()

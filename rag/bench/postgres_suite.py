@@ -45,7 +45,7 @@ def _store_run(settings: Settings, documents: list, queries: list[Any]) -> dict[
     with scratch_settings(settings, prefix="rag-bench-") as scratch, RAG.open(settings=scratch) as rag:
         report, seconds = timed(lambda: rag.add(documents))
         texts = [q.text for q in queries]
-        out = {"chunks": report.chunks_added, "ingest_s": round(seconds, 2),
+        out: dict[str, Any] = {"chunks": report.chunks_added, "ingest_s": round(seconds, 2),
                "chunks_per_s": round(report.chunks_added / seconds, 1)}
         for mode in ("hybrid", "lexical", "dense"):
             out[f"search_{mode}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), texts))

@@ -61,7 +61,7 @@ def _entry_point_factories() -> dict[str, EmbedderFactory]:
     return found
 
 
-def _lazy(ep) -> EmbedderFactory:  # type: ignore[no-untyped-def]
+def _lazy(ep) -> EmbedderFactory:
     # Load the plugin only when its name is asked for: a broken plugin must not break the others.
     def factory(argument: str, settings: EmbedderSettings) -> Embedder:
         try:

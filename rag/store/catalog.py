@@ -149,7 +149,7 @@ class Catalog:
         return out
 
     def chunk_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
-        conn, found = self._reader(), {}
+        conn, found = self._reader(), dict[int, tuple]()
         for part in _batches([int(i) for i in ids]):
             sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id "
                    f"WHERE c.id IN ({_marks(len(part))})")
