@@ -142,6 +142,7 @@ def search(
     as_json: AsJson = False,
 ) -> None:
     """Print the passages that best match QUERY, with scores and sources."""
+    from rag.present import snippet
     from rag.types import Filters
 
     filters = Filters(source=source or None, doc_id=doc_id or None, date_from=date_from, date_to=date_to)
@@ -155,7 +156,7 @@ def search(
     for p in passages:
         where = p.source or p.doc_id
         typer.echo(f"{p.rank}. [{p.score:.4f}] {p.title or p.doc_id} — {where}" + (f" ({p.date})" if p.date else ""))
-        typer.echo("   " + _snippet(p.text) + "\n")
+        typer.echo("   " + snippet(p.text) + "\n")
 
 
 @app.command()
@@ -254,20 +255,10 @@ def _print_report(report, stats, where: str) -> None:
 
 
 def _print_sources(answer) -> None:
-    if answer.abstained or not answer.citations:
-        return
-    typer.echo("\nSources:")
-    for c in answer.citations:
-        where = c.url or c.source or c.doc_id
-        typer.echo(f"[{c.n}] {c.title or c.doc_id} — {where}" + (f" ({c.date})" if c.date else ""))
-        typer.echo(f"    “{_snippet(c.quote, 300)}”")
-    for note in answer.disagreements:
-        typer.echo(f"Note: {note}")
+    from rag.present import sources_for_terminal
 
-
-def _snippet(text: str, limit: int = 240) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+    for line in sources_for_terminal(answer):
+        typer.echo(line)
 
 
 def _parent(target: Path) -> Path:
