@@ -117,7 +117,7 @@ class StoreSettings(_Group):
 
     @property
     def is_postgres(self) -> bool:
-        return bool(self.url.get_secret_value().strip())
+        return self.url.get_secret_value().strip().split("://", 1)[0].lower() in ("postgresql", "postgres")
 
 
 class ServerSettings(_Group):

@@ -248,19 +248,12 @@ def chunking_manifest(settings: Settings) -> dict[str, Any]:
 
 
 def _open_store(settings: Settings, embedder: Any, create: bool) -> tuple[Any, bool, str]:
-    """(store, whether this open created it, where it is): PostgreSQL when store.url is set, else the folder."""
-    manifest = {"embedder_id": embedder.id, "dimension": embedder.dimension, "chunking": chunking_manifest(settings)}
-    if settings.store.is_postgres:
-        from rag.store.postgres import open_postgres_store
+    """(store, whether this open created it, where it is), for the store `store.url` names."""
+    from rag.store.registry import open_store
 
-        shared = open_postgres_store(settings.store, create=create, **manifest)
-        return shared, shared.created, shared.location
-    from rag.store import IndexStore
-
-    path = Path(settings.index_dir).expanduser()
-    fresh = not IndexStore.exists(path)
-    store = IndexStore.open(path, create=create, lock_timeout=settings.ingest.lock_timeout, **manifest)
-    return store, fresh, str(path)
+    opened = open_store(settings, create=create, embedder_id=embedder.id, dimension=embedder.dimension,
+                        chunking=chunking_manifest(settings))
+    return opened.store, opened.created, opened.location
 
 
 def _reranker(settings: Settings) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from rag.llm.base import Delta, GenerationRequest, Message, Usage
+from rag.llm.base import Delta, GenerationRequest, Message, Usage, generate
 from rag.types import Passage
 
 __all__ = ["LLMBackendContract", "contract_request"]
@@ -57,7 +57,7 @@ class LLMBackendContract:
 
     def test_generate_returns_the_streamed_text_and_its_usage(self, backend: Any, request_: GenerationRequest) -> None:
         streamed = "".join(d.text for d in backend.stream(request_))
-        text, usage = backend.generate(request_)
+        text, usage = generate(backend, request_)
         assert text == streamed  # greedy decoding: the blocking call is the stream, assembled
         assert isinstance(usage, Usage)
         assert usage.completion_tokens >= 0 and usage.prompt_tokens >= 0
@@ -68,12 +68,12 @@ class LLMBackendContract:
         stream = backend.stream(request_)
         next(stream)
         stream.close()
-        text, _ = backend.generate(request_)
+        text, _ = generate(backend, request_)
         assert text.strip()
 
     def test_history_and_no_passages_are_accepted(self, backend: Any, request_: GenerationRequest) -> None:
         request_.history = [Message(role="user", content="Tell me about Corlin."),
                             Message(role="assistant", content="Corlin has a harbour.")]
         request_.passages = []
-        text, usage = backend.generate(request_)
+        text, usage = generate(backend, request_)
         assert isinstance(text, str) and isinstance(usage, Usage)
