@@ -110,7 +110,7 @@ def _index_postgres(settings, found: list, rebuild: bool, as_json: bool, **filte
     try:
         with RAG.open(settings=settings.model_copy(update={"store": store})) as rag:
             report = rag.add(found, progress=not as_json and sys.stderr.isatty(), **filters)
-            stats, where = rag.stats(), rag.store.location.replace(repr(store.name), repr(settings.store.name))
+            stats, where = rag.stats(), rag.location.replace(repr(store.name), repr(settings.store.name))
         kept = _rebuild_refusal(report, stats, where) if rebuild else None
         if rebuild and kept is None:
             finish_rebuild(store, settings.store.name)

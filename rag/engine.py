@@ -18,7 +18,9 @@ from rag.types import Document, DocumentInfo, Filters, IndexStats, IngestReport,
 
 if TYPE_CHECKING:
     from rag.answer.types import Answer
+    from rag.embed.base import Embedder
     from rag.llm.base import LLMBackend, Message
+    from rag.store.protocol import Store
 
 log = logging.getLogger("rag")
 
@@ -33,10 +35,11 @@ def sample_corpus_dir() -> Path:
 class RAG:
     """An index plus the models that search and answer over it. Safe to share between threads."""
 
-    def __init__(self, settings: Settings, store: Any, embedder: Any) -> None:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, location: str = "") -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self.location = location  # where the index is, for messages: a folder, or a URL without its password
         self._write_lock = threading.Lock()
         self._backends: dict[str, LLMBackend] = {}
         self._backend_lock = threading.Lock()
@@ -65,7 +68,7 @@ class RAG:
         configure_faiss(settings.retrieval.omp_threads)
         embedder = get_embedder(settings.embedder)
         store, fresh, where = _open_store(settings, embedder, create)
-        rag = cls(settings, store, embedder)
+        rag = cls(settings, store, embedder, where)
         if fresh and seed_sample:
             log.warning("no index at %s yet: indexing the bundled sample corpus first", where)
             rag.add([sample_corpus_dir()])

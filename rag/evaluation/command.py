@@ -188,7 +188,7 @@ def _index(index_dir: Path | None, corpus: list[Path | Document], settings: Any,
         stack.callback(engine.close)
         meta: dict[str, Any] = {"index_dir": str(index_dir or settings.index_dir)}
         if settings.store.is_postgres:
-            meta["index_dir"] = engine.store.location
+            meta["index_dir"] = engine.location
         if corpus:
             started = time.perf_counter()
             report = engine.add(corpus)

@@ -19,7 +19,8 @@ from rag.types import Filters, Passage
 
 if TYPE_CHECKING:
     from rag.embed.base import Embedder
-    from rag.store import IndexStore, StoredChunk
+    from rag.store import StoredChunk
+    from rag.store.protocol import Store
 
 MODES = ("dense", "lexical", "hybrid")
 MAX_POOL = 10_000  # deepest candidate list a crowded-out search grows to, bounding its cost
@@ -35,7 +36,7 @@ class Retriever:
 
     def __init__(
         self,
-        store: IndexStore,
+        store: Store,
         embedder: Embedder,
         settings: RetrievalSettings,
         reranker: Reranker | None = None,
