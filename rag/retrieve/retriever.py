@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from rag.config import RetrievalSettings
+from rag.config import RETRIEVAL_MODES, RetrievalSettings
 from rag.errors import ConfigError
 from rag.retrieve.focus import FocusQuery, sentence_focus
 from rag.retrieve.fusion import Candidate as _Candidate, fuse, max_norm as _max_norm
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rag.store import StoredChunk
     from rag.store.protocol import Store
 
-MODES = ("dense", "lexical", "hybrid")
+MODES = RETRIEVAL_MODES
 MAX_POOL = 10_000  # deepest candidate list a crowded-out search grows to, bounding its cost
 _SHINGLE = 4
 
