@@ -101,6 +101,11 @@ class AnswerSettings(_Group):
     max_sentences: int = Field(3, ge=1, le=10)
     abstain: bool = Field(True, description="abstain when retrieval does not support an answer (off: always try)")
     abstain_threshold: float = Field(0.0, ge=0, description="minimum support score below which rag abstains")
+    attribution_threshold: float = Field(
+        0.65, ge=0, le=1,
+        description="an LLM sentence without [n] is cited to the passage sentence covering this share of its"
+                    " content words and all its figures (0: never; see rag/answer/attribution.py)",
+    )
 
 
 class StoreSettings(_Group):

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from rag.answer.abstain import is_refusal, should_abstain
+from rag.answer.attribution import attribute
 from rag.answer.citations import StreamRenumbering, answer_sentences, resolve_citations
 from rag.answer.condense import condense_question
 from rag.answer.packing import PASSAGE_OVERHEAD, pack_passages, token_counter
@@ -90,7 +91,10 @@ def stream_answer(
         base.update(backend=alternative.name, fallback_from=backend.name)
         pieces.clear()  # a half-streamed reply is dropped; the final Answer holds the fallback's text
         usage = yield from _generate(alternative, request, pieces)
-    yield _finish(base, "".join(pieces), packed, usage, started)
+    text = "".join(pieces)
+    if base["backend"] != "extractive":  # the extractive answerer cites every sentence itself
+        text, _ = attribute(text, packed, settings.answer.attribution_threshold, question=standalone)
+    yield _finish(base, text, packed, usage, started)
 
 
 def _generate(backend: LLMBackend, request: GenerationRequest, pieces: list[str]) -> Iterator[str]:
