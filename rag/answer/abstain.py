@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rag.answer import scoring
+from rag.answer.facts import fold
 from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, PERCENT, WEEKDAY, YEAR, has_date
 from rag.answer.prompts import REFUSAL
 from rag.config import Settings
@@ -132,11 +133,12 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
     wanted = expected_type(main)
     if wanted is None:
         return None
-    floor = TYPED_RATIO * max(scoring.coverage(q, s.term_set, idf, unseen) for s in sentences)
+    cover = scoring.coverer(q, idf, unseen)
+    floor = TYPED_RATIO * max(cover(s.term_set) for s in sentences)
     for i in together:
         s = sentences[i]
         if (
-            scoring.coverage(q, s.term_set, idf, unseen) >= floor
+            cover(s.term_set) >= floor
             and found.about(i, person=wanted == "person")
             and has_type(wanted, s.span.text, main)
         ):
@@ -146,12 +148,9 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
 
 def _evidence(question: str, passages: Sequence[Passage]) -> tuple[list[scoring.Sentence], scoring.Question, dict[str, float], float]:
     """Sentences, the analysed question and IDF, possessives folded ("Microsoft's" is "Microsoft")."""
-    sentences = scoring.passage_sentences(passages)
-    for s in sentences:
-        s.terms = [_fold(t) for t in s.terms]
-        s.term_set = frozenset(s.terms)
+    sentences = scoring.passage_sentences(passages, folded=True)
     q = scoring.analyse_question(question)
-    q = replace(q, terms=frozenset(map(_fold, q.terms)), names=frozenset(map(_fold, q.names)))
+    q = replace(q, terms=frozenset(map(fold, q.terms)), names=frozenset(map(fold, q.names)))
     idf, unseen = scoring.idf_table(sentences)
     return sentences, q, idf, unseen
 
@@ -159,16 +158,13 @@ def _evidence(question: str, passages: Sequence[Passage]) -> tuple[list[scoring.
 def _support(sentences: list[scoring.Sentence], q: scoring.Question, idf: dict[str, float], unseen: float) -> float:
     if not sentences or not q.terms:
         return 0.0
-    best = max(scoring.coverage(q, s.term_set, idf, unseen) for s in sentences)
-    present = frozenset(t for s in sentences for t in s.term_set)
+    cover = scoring.coverer(q, idf, unseen)
+    best = max(cover(s.term_set) for s in sentences)
+    present = frozenset().union(*(s.term_set for s in sentences))
     missing_names = q.names - present
     if missing_names:
         best *= 1 - len(missing_names) / len(q.names)
     return best
-
-
-def _fold(term: str) -> str:
-    return stem(term[:-2]) if term.endswith("'s") and len(term) > 2 else term
 
 
 def split_condensed(question: str) -> tuple[str, str]:
@@ -251,6 +247,8 @@ class _Found:
 
     def together(self, i: int) -> bool:
         """Whether every entity occurs within WINDOW sentences of sentence i."""
+        if not self.entities:
+            return True
         near = self.near(i, WINDOW)
         return all(any(self.hits[j][k] for j in near) or self._dated(i, k) for k in range(len(self.entities)))
 
