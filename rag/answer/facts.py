@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,40 +123,52 @@ def _facts(span: Span, found: tuple[str, ...], *, flags: int, penalty: float, na
 # -- remembered per text, and stored with the chunk --------------------------------------------
 
 _CACHE: TextCache[tuple[SentenceFacts, ...]] = TextCache(maxsize=8_192, max_chars=PASSAGE_CHARS)
+# Facts read from the index with their chunk, decoded only if the chunk is answered from: a search
+# reads a few dozen candidates and answers from a handful.
+_STORED: TextCache[bytes] = TextCache(maxsize=8_192, max_chars=PASSAGE_CHARS)
 
 
 def facts_of(text: str) -> tuple[SentenceFacts, ...]:
     """The facts of `text`: remembered, loaded from the index, or computed now."""
-    return _CACHE.get(text, analyse)
+    return _CACHE.get(text, _load_or_analyse)
 
 
-def dumps(text: str) -> str:
-    """The facts of `text` as the JSON the store keeps beside the chunk."""
-    rows = [[f.span.start, f.span.end, list(f.terms), f.flags, f.penalty, sorted(f.names), list(f.numbers), list(f.number_words)]
-            for f in facts_of(text)]
-    return json.dumps({"v": VERSION, "s": rows}, ensure_ascii=False, separators=(",", ":"))
+def dumps(text: str) -> bytes:
+    """The facts of `text` as the store keeps them beside the chunk: zlib-compressed JSON (about
+    half the size of the text; reading them back is ~10x cheaper than working them out)."""
+    rows = [[f.span.start, f.span.end, list(f.terms), f.flags, f.penalty, sorted(f.names), list(f.numbers),
+             list(f.number_words)] for f in analyse(text)]
+    data = json.dumps({"v": VERSION, "s": rows}, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(data.encode("utf-8"), 6)
 
 
-def remember(text: str, stored: str | None) -> None:
-    """Take a chunk's stored facts into the cache unless they are there already or stale."""
-    if not stored or _CACHE.has(text):
-        return
+def remember(text: str, stored: bytes | None) -> None:
+    """Keep a chunk's stored facts (from `dumps`) for when an answer first needs them."""
+    if stored and not _CACHE.has(text):
+        _STORED.put(text, stored)
+
+
+def _load_or_analyse(text: str) -> tuple[SentenceFacts, ...]:
+    stored = _STORED.peek(text)
+    loaded = loads(text, stored) if stored is not None else None
+    return loaded if loaded is not None else analyse(text)
+
+
+def loads(text: str, stored: bytes) -> tuple[SentenceFacts, ...] | None:
+    """The facts `dumps` wrote for `text`; None when unreadable or written by other rules (stale)."""
     try:
-        data = json.loads(stored)
-    except ValueError:
-        return  # unreadable: computed on first use instead
-    if not isinstance(data, dict) or data.get("v") != VERSION:
-        return
-    try:
-        facts = tuple(
+        data = json.loads(zlib.decompress(stored))
+        if not isinstance(data, dict) or data.get("v") != VERSION:
+            return None
+        return tuple(
             _sentence(Span(start, end, text[start:end]), tuple(found), flags=flags, penalty=penalty,
                       names=frozenset(names), numbers=tuple(numbers), number_words=tuple(number_words))
             for start, end, found, flags, penalty, names, numbers, number_words in data["s"]
         )
-    except (TypeError, ValueError):
-        return  # not the shape this version writes: computed on first use instead
-    _CACHE.put(text, facts)
+    except (TypeError, ValueError, KeyError, zlib.error):
+        return None  # not the shape this version writes: computed from the text instead
 
 
 def clear() -> None:
     _CACHE.clear()
+    _STORED.clear()

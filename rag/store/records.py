@@ -45,3 +45,5 @@ class StoredChunk:
     date: str | None = None
     ordinal: int = 0
     metadata: dict[str, Any] = field(default_factory=dict)
+    # rag.answer.facts (compressed JSON) stored with the chunk; None where the index predates it (worked out lazily).
+    facts: bytes | None = None

@@ -90,6 +90,11 @@ class TextCache(Generic[T]):
     def has(self, text: str, key: Hashable = None) -> bool:
         return (key, text) in self._entries
 
+    def peek(self, text: str, key: Hashable = None) -> T | None:
+        """The entry for `text` if there is one, without computing it."""
+        with self._lock:
+            return self._entries.get((key, text))
+
     def put(self, text: str, value: T, key: Hashable = None) -> None:
         """Remember an analysis made elsewhere (stored with the index, say)."""
         if len(text) <= self.max_chars:
