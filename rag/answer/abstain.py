@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rag.answer import scoring
@@ -231,6 +231,8 @@ class _Found:
     entities: list[Entity]
     hits: list[list[bool]]
     names: frozenset[str]  # words the passages capitalise mid-sentence: names, even first in a sentence
+    # Answers to together() and _dated(), asked again for the same sentence by about().
+    memo: dict[tuple, bool] = field(default_factory=dict)
 
     @classmethod
     def scan(cls, sentences: list[scoring.Sentence], passages: Sequence[Passage], entities: list[Entity]) -> _Found:
@@ -249,8 +251,11 @@ class _Found:
         """Whether every entity occurs within WINDOW sentences of sentence i."""
         if not self.entities:
             return True
-        near = self.near(i, WINDOW)
-        return all(any(self.hits[j][k] for j in near) or self._dated(i, k) for k in range(len(self.entities)))
+        key = ("together", i)
+        if key not in self.memo:
+            near = self.near(i, WINDOW)
+            self.memo[key] = all(any(self.hits[j][k] for j in near) or self._dated(i, k) for k in range(len(self.entities)))
+        return self.memo[key]
 
     def about(self, i: int, person: bool = False) -> bool:
         """Whether sentence i is about the entities: it names them all, or takes the missing ones
@@ -268,11 +273,13 @@ class _Found:
     def _dated(self, i: int, k: int) -> bool:
         """Whether the passage's title or date gives entity k: an article about "Super Bowl 50"
         rarely repeats its name in every sentence, and a year is often the article's own."""
-        e, passage = self.entities[k], self.passages[self.sentences[i].passage]
-        if e.number and YEAR.fullmatch(e.text) and e.text in (passage.date or ""):
-            return True
-        title = (passage.title or "").replace("_", " ")
-        return bool(title) and _entity_in(e, _sentence_words(title), title)
+        key = ("dated", self.sentences[i].passage, k)  # the same for every sentence of a passage
+        if key not in self.memo:
+            e, passage = self.entities[k], self.passages[self.sentences[i].passage]
+            title = (passage.title or "").replace("_", " ")
+            self.memo[key] = bool(e.number and YEAR.fullmatch(e.text) and e.text in (passage.date or "")) or (
+                bool(title) and _entity_in(e, _sentence_words(title), title))
+        return self.memo[key]
 
 
 # What a sentence names depends only on the sentence, so it is remembered across answers
@@ -309,8 +316,12 @@ def _acronym_in(word: str, text: str) -> bool:
     """An acronym spelled out: "llm" in "large language model"."""
     if not 2 <= len(word) <= 5 or not word.isalpha():
         return False
-    pattern = r"\b" + r"\S*\s+".join(re.escape(ch) for ch in word)
-    return bool(re.search(pattern, text, re.IGNORECASE))
+    return bool(_acronym_pattern(word).search(text))
+
+
+@lru_cache(maxsize=4_096)
+def _acronym_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(r"\b" + r"\S*\s+".join(re.escape(ch) for ch in word), re.IGNORECASE)
 
 
 def _other_names(text: str, entities: list[Entity], names: frozenset[str]) -> bool:
