@@ -231,6 +231,10 @@ class _Found:
     entities: list[Entity]
     hits: list[list[bool]]
     names: frozenset[str]  # words the passages capitalise mid-sentence: names, even first in a sentence
+    # Where each sentence's passage starts and ends in `sentences` (a passage's sentences are
+    # consecutive, in order), and per entity how many sentences before each one hold it.
+    bounds: list[tuple[int, int]] = field(default_factory=list)
+    counts: list[list[int]] = field(default_factory=list)
     # Answers to together() and _dated(), asked again for the same sentence by about().
     memo: dict[tuple, bool] = field(default_factory=dict)
 
@@ -238,14 +242,21 @@ class _Found:
     def scan(cls, sentences: list[scoring.Sentence], passages: Sequence[Passage], entities: list[Entity]) -> _Found:
         vocab = [_sentence_words(s.span.text) for s in sentences]
         hits = [[_entity_in(e, v, s.span.text) for e in entities] for s, v in zip(sentences, vocab)]
-        names = frozenset(name for s in sentences for name in _capitalised_after_first(s.span.text))
-        return cls(sentences, passages, entities, hits, names)
+        names = _capitalised_in(tuple(s.span.text for s in sentences))
+        ends = {s.passage: i + 1 for i, s in enumerate(sentences)}
+        bounds = [(i - s.position, ends[s.passage]) for i, s in enumerate(sentences)]
+        counts = []
+        for k in range(len(entities)):
+            running = [0]
+            for row in hits:
+                running.append(running[-1] + row[k])
+            counts.append(running)
+        return cls(sentences, passages, entities, hits, names, bounds, counts)
 
-    def near(self, i: int, reach: int) -> list[int]:
+    def near(self, i: int, reach: int) -> range:
         """Sentences of i's passage within `reach` sentences of it, i included."""
-        s = self.sentences[i]
-        span = range(max(0, i - reach), min(len(self.sentences), i + reach + 1))
-        return [j for j in span if self.sentences[j].passage == s.passage and abs(self.sentences[j].position - s.position) <= reach]
+        start, end = self.bounds[i]
+        return range(max(start, i - reach), min(end, i + reach + 1))
 
     def together(self, i: int) -> bool:
         """Whether every entity occurs within WINDOW sentences of sentence i."""
@@ -254,7 +265,9 @@ class _Found:
         key = ("together", i)
         if key not in self.memo:
             near = self.near(i, WINDOW)
-            self.memo[key] = all(any(self.hits[j][k] for j in near) or self._dated(i, k) for k in range(len(self.entities)))
+            self.memo[key] = all(
+                counts[near.stop] > counts[near.start] or self._dated(i, k) for k, counts in enumerate(self.counts)
+            )
         return self.memo[key]
 
     def about(self, i: int, person: bool = False) -> bool:
@@ -296,6 +309,12 @@ def _capitalised_after_first(text: str) -> tuple[str, ...]:
     return tuple(m.group(0).lower() for m in list(_TOKEN.finditer(text))[1:] if m.group(0)[:1].isupper())
 
 
+@lru_cache(maxsize=1_024)
+def _capitalised_in(texts: tuple[str, ...]) -> frozenset[str]:
+    """Words the texts capitalise past their first: the same retrieved sentences come back for many questions."""
+    return frozenset(name for text in texts for name in _capitalised_after_first(text))
+
+
 @lru_cache(maxsize=65_536)
 def _named_in(word: str, vocab: frozenset[str]) -> bool:
     return any(_same_name(word, v) for v in vocab)
@@ -312,6 +331,7 @@ def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words)
 
 
+@lru_cache(maxsize=65_536)
 def _acronym_in(word: str, text: str) -> bool:
     """An acronym spelled out: "llm" in "large language model"."""
     if not 2 <= len(word) <= 5 or not word.isalpha():
