@@ -53,9 +53,10 @@ def document_rows(docs: list[StoredDocument]) -> list[tuple]:
 def chunk_rows(docs: list[StoredDocument], first_id: int) -> list[tuple]:
     rows, next_id = [], first_id
     for doc in docs:
-        for chunk in doc.chunks:
+        facts = doc.chunk_facts if doc.chunk_facts is not None else [chunk_facts(c.text) for c in doc.chunks]
+        for chunk, chunk_fact in zip(doc.chunks, facts, strict=True):
             rows.append((next_id, f"{doc.doc_id}#{chunk.ordinal}", doc.doc_id, chunk.ordinal, chunk.text,
-                         chunk.start, chunk.end, chunk.n_tokens, chunk_facts(chunk.text)))
+                         chunk.start, chunk.end, chunk.n_tokens, chunk_fact))
             next_id += 1
     return rows
 

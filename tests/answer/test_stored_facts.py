@@ -13,6 +13,8 @@ from pathlib import Path
 from rag import RAG
 from rag.answer import facts
 from rag.engine import sample_corpus_dir
+from rag.ingest import parallel
+from rag.types import Document
 
 QUESTIONS = (
     "How much will Microsoft invest in Japan?",
@@ -84,3 +86,18 @@ def test_rebuild_stores_facts_for_an_old_index(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert _stored(index) == (chunks, chunks)
+
+
+def test_parallel_ingest_stores_the_facts_a_serial_one_does(tmp_path: Path) -> None:
+    # More documents than rag.ingest.parallel.MIN_DOCUMENTS: chunked and analysed in worker processes.
+    docs = [
+        Document(id=f"note-{n}", text=f"Plant {n} opened on Monday. It cost ${n + 3} million and employs {n * 7} people.")
+        for n in range(parallel.MIN_DOCUMENTS + 20)
+    ]
+    index = tmp_path / "index"
+    with RAG.open(index) as rag:
+        rag.add(docs)
+    with sqlite3.connect(index / "catalog.sqlite") as conn:
+        rows = conn.execute("SELECT text, facts FROM chunks").fetchall()
+    assert len(rows) == len(docs)
+    assert all(stored == facts.dumps(text) for text, stored in rows)
