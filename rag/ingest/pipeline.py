@@ -205,8 +205,8 @@ class _WriteBuffer:
 
 
 def _attach(accepted: list[tuple[StoredDocument, IngestItem]], prepared: Future) -> list[StoredDocument]:
-    """Give each accepted document the chunks, vectors and terms a worker computed for it."""
-    counts, spans, vectors, (term_lengths, term_flat) = prepared.result()
+    """Give each accepted document the chunks, vectors, terms and sentence facts a worker computed for it."""
+    counts, spans, vectors, (term_lengths, term_flat), facts = prepared.result()
     term_ends = np.cumsum(term_lengths)
     term_starts = term_ends - term_lengths
     row = 0
@@ -216,6 +216,7 @@ def _attach(accepted: list[tuple[StoredDocument, IngestItem]], prepared: Future)
                       for ordinal, (start, end, tokens) in enumerate(spans[rows].tolist())]
         doc.vectors = vectors[rows]
         doc.chunk_terms = [term_flat[a:b] for a, b in zip(term_starts[rows].tolist(), term_ends[rows].tolist(), strict=True)]
+        doc.chunk_facts = facts[rows]
         item.chunks = count
         row += count
     return [doc for doc, _ in accepted]

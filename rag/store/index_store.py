@@ -197,7 +197,9 @@ class IndexStore:
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
         """Chunks in the order of `ids`; ids deleted meanwhile by a concurrent write are left out."""
         rows = self._catalog.chunk_rows(ids)
-        return [catalog_rows.stored_chunk(rows[int(i)]) for i in ids if int(i) in rows]
+        chunks = [catalog_rows.stored_chunk(rows[int(i)]) for i in ids if int(i) in rows]
+        catalog_rows.remember_facts(chunks)
+        return chunks
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         """Sorted chunk ids matching `filters`; None when there is nothing to filter on."""
