@@ -108,6 +108,10 @@ class SentenceTransformerEmbedder:
             self.id += f";document_prompt={self.document_prompt!r}"
         if self.settings.quantize != "none":
             self.id += f";quantize={self.settings.quantize}"
+            if self.settings.backend == "onnx":  # ONNX Runtime's int8 vectors differ from torch's
+                self.id += ";backend=onnx"
+        if self.settings.backend == "onnx" and self.settings.quantize == "bf16":
+            raise ConfigError("embedder quantize=bf16 runs on the torch backend only; use quantize=int8 or none with backend=onnx")
         self._name = name
         self._model: Any = None
         self._lock = threading.Lock()
@@ -117,16 +121,23 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is not None:
                 return
+            if self.settings.backend == "onnx":
+                self._model = _onnx_encoder(self._target, self._name, self.settings)
+                return
             st = import_sentence_transformers()
             device = self.settings.device or default_device()
             model = load_model(st.SentenceTransformer, self._target, self._name, device=device)
             if self.settings.quantize == "int8":
                 model = _quantized(model, device)
+            elif self.settings.quantize == "bf16":
+                model = model.to(dtype=_torch().bfloat16)
             self._model = model
 
     @property
     def dimension(self) -> int:
         self.warm_up()
+        if self.settings.backend == "onnx":
+            return int(self._model.dimension)
         # sentence-transformers 6 renamed the method; 3.x-5.x only have the old name.
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         size = getter()
@@ -148,15 +159,46 @@ class SentenceTransformerEmbedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
+        if self.settings.backend == "onnx":
+            return self._model.encode([prompt + t for t in texts] if prompt else texts)
+        # One thread for a single query: a short text is all fork/join, and on a shared box a
+        # second thread waits for a core another process holds (measured: scripts/measure_model_speed.py).
+        _use_threads(1 if len(texts) == 1 else self.settings.threads or os.cpu_count() or 1)
         vectors = self._model.encode(
             texts,
             prompt=prompt or None,
             batch_size=self.settings.batch_size,
             normalize_embeddings=True,
-            convert_to_numpy=True,
+            convert_to_tensor=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return np.ascontiguousarray(vectors.float().cpu().numpy(), dtype=np.float32)
+
+
+def _torch() -> ModuleType:
+    import torch
+
+    return torch
+
+
+def _use_threads(count: int) -> None:
+    torch = _torch()
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+
+
+def _onnx_encoder(target: str, name: str, settings: EmbedderSettings) -> Any:
+    from rag.embed.onnx_runtime import OnnxEncoder
+
+    if not os.path.isdir(target):
+        raise ConfigError(f"backend=onnx exports from a local model folder; {name!r} is neither a folder nor a"
+                          " packaged model: save it with SentenceTransformer(name).save(folder) and pass the folder")
+    if settings.device not in (None, "cpu"):
+        raise ConfigError(f"backend=onnx runs on CPU, the device is {settings.device!r}; unset RAG_EMBEDDER__DEVICE")
+    try:
+        return OnnxEncoder(Path(target), settings.quantize, settings.threads or os.cpu_count() or 1, settings.batch_size)
+    except ImportError as exc:
+        raise ConfigError(f"backend=onnx needs onnxruntime and onnx ({exc}); pip install 'rag[onnx]'") from exc
 
 
 def _quantized(model: Any, device: str) -> Any:
