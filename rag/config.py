@@ -55,9 +55,10 @@ class EmbedderSettings(_Group):
         "none", description="model embedders on CPU: int8 dynamic quantisation of the Linear layers, or bfloat16"
         " weights (torch backend only; fast where the CPU has bf16 instructions); changes vectors",
     )
-    backend: Literal["torch", "onnx"] = Field(
-        "torch", description="model embedders: run by torch, or exported once to ONNX and run by ONNX Runtime"
-        " (pip install 'rag[onnx]'; Transformer + mean pooling models)",
+    backend: Literal["auto", "torch", "onnx"] = Field(
+        "auto", description="model embedders: run by torch, or exported once to ONNX and run by ONNX Runtime"
+        " (pip install 'rag[onnx]'; Transformer + mean pooling models); auto: ONNX Runtime for an unquantised"
+        " packaged model (all-MiniLM-L6-v2) when rag[onnx] is installed, else torch",
     )
     threads: int | None = Field(
         None, ge=1, description="CPU threads for batches of texts; a single query always uses one; all cores when unset",

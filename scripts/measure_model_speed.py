@@ -25,8 +25,8 @@ from rag.evaluation.squad import DEFAULT_SQUAD, load_squad
 
 MODEL = "sentence-transformers:all-MiniLM-L6-v2"
 OPTIONS: dict[str, dict[str, Any]] = {
-    "torch fp32 (baseline)": {},
-    "torch fp32, 1 thread": {"threads": 1},
+    "torch fp32 (baseline)": {"backend": "torch"},
+    "torch fp32, 1 thread": {"backend": "torch", "threads": 1},
     "torch int8 dynamic": {"quantize": "int8", "device": "cpu"},
     "torch bf16": {"quantize": "bf16", "device": "cpu"},
     "onnxruntime fp32": {"backend": "onnx"},

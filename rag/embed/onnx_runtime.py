@@ -52,13 +52,10 @@ def check_supported(folder: Path) -> int:
 
 def exported_model(folder: Path, quantize: str) -> Path:
     """The checked ONNX file for the model in `folder` (exported and cached on first use)."""
-    import onnxruntime
-    import torch
-
     weights = folder / "model.safetensors"
     if not weights.is_file():
         raise ConfigError(f"backend=onnx exports from model.safetensors, which {folder} lacks; use RAG_EMBEDDER__BACKEND=torch")
-    key = hashlib.sha256(f"{file_sha256(weights)} torch={torch.__version__} ort={onnxruntime.__version__}"
+    key = hashlib.sha256(f"{file_sha256(weights)} torch={_version('torch')} ort={_version('onnxruntime')}"
                          f" quantize={quantize}".encode()).hexdigest()[:16]
     target = cache_root() / "onnx" / f"{folder.name}-{key}"
     if not target.is_dir():
@@ -66,6 +63,15 @@ def exported_model(folder: Path, quantize: str) -> Path:
     name = "model-int8.onnx" if quantize == "int8" else "model.onnx"
     _verify(target)
     return target / name
+
+
+def _version(distribution: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
 
 
 def _export(folder: Path, target: Path, quantize: str) -> None:

@@ -7,6 +7,8 @@ cross-encoder reranker.
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
 import re
 import threading
@@ -18,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import EmbedderSettings
-from rag.embed.packaged import local_copy
+from rag.embed.packaged import local_copy, packaged_model
 from rag.errors import ConfigError
 
 E5_PROMPTS = ("query: ", "passage: ")
@@ -106,11 +108,12 @@ class SentenceTransformerEmbedder:
             self.id += f";query_prompt={self.query_prompt!r}"
         if self.document_prompt:
             self.id += f";document_prompt={self.document_prompt!r}"
+        self.backend = _choose_backend(name, self.settings)
         if self.settings.quantize != "none":
             self.id += f";quantize={self.settings.quantize}"
-            if self.settings.backend == "onnx":  # ONNX Runtime's int8 vectors differ from torch's
+            if self.backend == "onnx":  # ONNX Runtime's int8 vectors differ from torch's
                 self.id += ";backend=onnx"
-        if self.settings.backend == "onnx" and self.settings.quantize == "bf16":
+        if self.backend == "onnx" and self.settings.quantize == "bf16":
             raise ConfigError("embedder quantize=bf16 runs on the torch backend only; use quantize=int8 or none with backend=onnx")
         self._name = name
         self._model: Any = None
@@ -121,7 +124,7 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is not None:
                 return
-            if self.settings.backend == "onnx":
+            if self.backend == "onnx":
                 self._model = _onnx_encoder(self._target, self._name, self.settings)
                 return
             st = import_sentence_transformers()
@@ -136,7 +139,7 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         self.warm_up()
-        if self.settings.backend == "onnx":
+        if self.backend == "onnx":
             return int(self._model.dimension)
         # sentence-transformers 6 renamed the method; 3.x-5.x only have the old name.
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
@@ -159,7 +162,7 @@ class SentenceTransformerEmbedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
-        if self.settings.backend == "onnx":
+        if self.backend == "onnx":
             return self._model.encode([prompt + t for t in texts] if prompt else texts)
         # One thread for a single query: a short text is all fork/join, and on a shared box a
         # second thread waits for a core another process holds (measured: scripts/measure_model_speed.py).
@@ -173,6 +176,26 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors.float().cpu().numpy(), dtype=np.float32)
+
+
+def _choose_backend(name: str, settings: EmbedderSettings) -> str:
+    """`settings.backend`, with auto resolved: ONNX Runtime where its vectors equal torch's (no
+    quantisation) and the export is known to work (a packaged model), when rag[onnx] is installed."""
+    if settings.backend != "auto":
+        return settings.backend
+    installed = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+    cpu = settings.device == "cpu" or settings.device is None and not _cuda_available()
+    return "onnx" if installed and cpu and settings.quantize == "none" and packaged_model(name) else "torch"
+
+
+def _cuda_available() -> bool:
+    """Whether torch would pick a GPU; a CPU build says so in its version, sparing the torch import."""
+    try:
+        if importlib.metadata.version("torch").endswith("+cpu"):
+            return False
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return default_device() == "cuda"
 
 
 def _torch() -> ModuleType:

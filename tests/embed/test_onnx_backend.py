@@ -38,7 +38,7 @@ def test_onnx_gives_the_torch_vectors_and_the_same_id(model_cache: Path) -> None
     assert np.allclose(vectors @ vectors.T, QUICKSTART_SIMILARITY, atol=1e-4)
     assert onnx.dimension == 384
     # fp32 vectors match torch's, so an index built with either backend opens with the other.
-    assert onnx.id == get_embedder(EmbedderSettings(name="st:all-MiniLM-L6-v2")).id
+    assert onnx.id == get_embedder(EmbedderSettings(name="st:all-MiniLM-L6-v2", backend="torch")).id
     # A query alone (one-thread session, no padding) gives its row of the batch.
     assert np.allclose(onnx.embed_query(QUICKSTART[2]), vectors[2], atol=1e-5)
 
@@ -60,6 +60,18 @@ def test_a_changed_export_is_refused(model_cache: Path) -> None:
             get_embedder(EmbedderSettings(name="st:all-MiniLM-L6-v2", backend="onnx")).warm_up()
     finally:
         exported.write_bytes(original)
+
+
+def test_auto_runs_the_packaged_model_on_onnx_unless_quantised(
+    model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    torch_vector = get_embedder(EmbedderSettings(name="st:all-MiniLM-L6-v2", backend="torch")).embed_query(QUICKSTART[0])
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))  # an empty cache: an export shows there
+    auto = get_embedder(EmbedderSettings(name="st:all-MiniLM-L6-v2", device="cpu"))
+    assert np.allclose(auto.embed_query(QUICKSTART[0]), torch_vector, atol=1e-5)
+    assert list((tmp_path / "onnx").glob("*/model.onnx"))
+    # torch's int8 keeps its own id: auto never switches a quantised model's backend.
+    assert get_embedder(EmbedderSettings(name="st:all-MiniLM-L6-v2", quantize="int8")).id.endswith(";quantize=int8")
 
 
 def test_bf16_is_refused_on_onnx() -> None:
