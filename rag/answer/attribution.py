@@ -69,7 +69,8 @@ def best_support(claim: str, evidence: list[_Evidence], idf: dict[str, float],
     claim_terms = set(terms(claim)) - _ABOUT_THE_TASK
     if len(claim_terms) < 2:  # headings and fragments are not claims
         return [], 0.0
-    if len(claim_terms) < _SHORT_CLAIM:
+    short = len(claim_terms) < _SHORT_CLAIM
+    if short:
         claim_terms |= context
     claim_numbers = _numbers(claim)
     total = sum(idf.get(t, _MAX_IDF) for t in claim_terms)
@@ -86,7 +87,9 @@ def best_support(claim: str, evidence: list[_Evidence], idf: dict[str, float],
     first = evidence[ranked[0][1]]
     best = ([first.passage], ranked[0][0])
     # A model often joins two facts in one sentence: try the best sentence with each of the next few.
-    for _, i in ranked[1:8]:
+    # Not for a short answer read with the question: the answer and the question's subject must
+    # stand in one sentence ("2.9 billion" said of Microsoft does not answer a question on Oracle).
+    for _, i in ranked[1:8] if not short else ():
         other = evidence[i]
         joint = score(first.terms | other.terms, first.numbers | other.numbers)
         if joint >= best[1] + _SECOND_GAIN:

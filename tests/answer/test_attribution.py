@@ -45,3 +45,11 @@ def test_attribution_can_be_turned_off() -> None:
     answer = compose_answer("How many technicians will Veldt train?", VELDT, FakeLLM(reply), settings)
     assert not answer.citations and answer.unsupported_sentences == [reply]
     assert DEFAULT_THRESHOLD == Settings().answer.attribution_threshold
+
+
+def test_a_short_answer_is_cited_only_where_one_sentence_says_it_of_the_asked_subject() -> None:
+    # "$100 million" is said of the Veldt research program; a question about the Eindhoven campus
+    # answered with that figure must not be cited by joining two sentences.
+    assert attribute("The answer is 100 million.", VELDT, question="How much will the Eindhoven campus cost?")[1] == 0
+    text, added = attribute("The answer is 4,000.", VELDT, question="How many technicians will Veldt train?")
+    assert added == 1 and text.endswith("4,000 [3].")
