@@ -12,7 +12,7 @@ from rag.config import RETRIEVAL_MODES, RetrievalSettings
 from rag.errors import ConfigError
 from rag.retrieve.focus import FocusQuery, sentence_focus
 from rag.retrieve.fusion import Candidate as _Candidate, fuse, max_norm as _max_norm
-from rag.retrieve.weights import with_tuned_weights
+from rag.retrieve.weights import resolved_weights, with_tuned_weights
 from rag.text.analyze import terms
 from rag.text.memo import PASSAGE_CHARS, per_text
 from rag.types import Filters, Passage
@@ -44,6 +44,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.settings = with_tuned_weights(settings, embedder.id)
+        self.weights = resolved_weights(settings, embedder.id)
         self.reranker = reranker
 
     def search(
@@ -120,22 +121,22 @@ class Retriever:
         self, query: str, mode: str, pool: int, allowed: np.ndarray | None
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        if mode in ("dense", "hybrid") and self.settings.dense_weight > 0 or mode == "dense":
+        if mode in ("dense", "hybrid") and self.weights.dense > 0 or mode == "dense":
             vector = self.embedder.embed_query(query).reshape(1, -1)
             scores, ids = self.store.dense_search(vector, pool, allowed)
             lists["dense"] = (scores[0], ids[0])
-        if mode in ("lexical", "hybrid") and self.settings.lexical_weight > 0 or mode == "lexical":
+        if mode in ("lexical", "hybrid") and self.weights.lexical > 0 or mode == "lexical":
             scores, ids = self.store.lexical_search(query, pool, allowed)
             lists["lexical"] = (np.ravel(scores), np.ravel(ids))
         return lists
 
     def _fuse(self, lists: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[_Candidate]:
-        weights = {"dense": self.settings.dense_weight, "lexical": self.settings.lexical_weight}
+        weights = {"dense": self.weights.dense, "lexical": self.weights.lexical}
         return fuse(lists, weights, rrf_k=self.settings.rrf_k if self.settings.fusion == "rrf" else None)
 
     def _focus(self, query: str, ranked: list[tuple[StoredChunk, _Candidate]]) -> list[tuple[StoredChunk, _Candidate]]:
         """Re-score the head of the list by how well one sentence covers the query (see rag.retrieve.focus)."""
-        weight = self.settings.focus_weight
+        weight = self.weights.focus
         head, tail = ranked[: self.settings.focus_depth], ranked[self.settings.focus_depth :]
         focus = FocusQuery.build(self.store.term_idf(terms(query))) if weight > 0 and head else None
         for _, cand in head:

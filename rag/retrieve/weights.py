@@ -43,3 +43,13 @@ def with_tuned_weights(settings: RetrievalSettings, embedder_id: str) -> Retriev
     defaults = {"dense_weight": tuned.dense, "lexical_weight": tuned.lexical, "focus_weight": tuned.focus}
     update = {name: value for name, value in defaults.items() if getattr(settings, name) is None}
     return settings.model_copy(update=update) if update else settings
+
+
+def resolved_weights(settings: RetrievalSettings, embedder_id: str) -> FusionWeights:
+    """The weights a search uses: each one given in `settings`, else the one tuned for the embedder."""
+    tuned = tuned_weights(embedder_id)
+    return FusionWeights(
+        dense=tuned.dense if settings.dense_weight is None else settings.dense_weight,
+        lexical=tuned.lexical if settings.lexical_weight is None else settings.lexical_weight,
+        focus=tuned.focus if settings.focus_weight is None else settings.focus_weight,
+    )
