@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 
 from rag.answer.abstain import is_refusal, should_abstain
 from rag.answer.attribution import attribute
@@ -97,7 +97,7 @@ def stream_answer(
     yield _finish(base, text, packed, usage, started)
 
 
-def _generate(backend: LLMBackend, request: GenerationRequest, pieces: list[str]) -> Iterator[str]:
+def _generate(backend: LLMBackend, request: GenerationRequest, pieces: list[str]) -> Generator[str, None, Usage]:
     """Stream one backend's deltas as text with markers already renumbered; returns its usage."""
     usage = Usage()
     renumber = StreamRenumbering(len(request.passages))
