@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,13 +24,13 @@ app = typer.Typer(
 app.add_typer(documents_app, name="documents")
 
 IndexDir = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--index-dir", help="index folder [env RAG_INDEX_DIR; default index/default]", show_default=False),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
-TopK = Annotated[Optional[int], typer.Option("--top-k", "-k", min=1, max=100, help="passages to retrieve")]
-Mode = Annotated[Optional[str], typer.Option("--mode", help="dense | lexical | hybrid")]
-LLM = Annotated[Optional[str], typer.Option("--llm", help="LLM backend: extractive | openai | transformers | ...")]
+TopK = Annotated[int | None, typer.Option("--top-k", "-k", min=1, max=100, help="passages to retrieve")]
+Mode = Annotated[str | None, typer.Option("--mode", help="dense | lexical | hybrid")]
+LLM = Annotated[str | None, typer.Option("--llm", help="LLM backend: extractive | openai | transformers | ...")]
 
 
 def _err(message: str) -> None:
@@ -46,14 +46,24 @@ def _open(index_dir: Path | None, *, seed: bool = True) -> RAG:
 
 @app.command()
 def index(
-    paths: Annotated[list[str], typer.Argument(help="files, folders or quoted globs ('notes/*.md') to index",
-                                               metavar="PATH", show_default=False)],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="files, folders or quoted globs ('notes/*.md') to index", metavar="PATH", show_default=False
+        ),
+    ],
     index_dir: IndexDir = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="start a new index instead of updating this one")] = False,
-    include: Annotated[Optional[list[str]], typer.Option(
-        "--include", help="in folders, read only files matching this glob ('*.md', 'news/*'); repeatable")] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option(
-        "--exclude", help="in folders, skip files matching this glob ('README.md', 'drafts/*'); repeatable")] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="in folders, read only files matching this glob ('*.md', 'news/*'); repeatable"),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude", help="in folders, skip files matching this glob ('README.md', 'drafts/*'); repeatable"
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Index files and folders (.txt, .md, .html, .jsonl, .pdf); unchanged files are skipped."""
@@ -79,10 +89,10 @@ def search(
     query: Annotated[str, typer.Argument(help="what to look for")],
     top_k: TopK = None,
     mode: Mode = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="only these sources")] = None,
-    doc_id: Annotated[Optional[list[str]], typer.Option("--doc-id", help="only these documents")] = None,
-    date_from: Annotated[Optional[str], typer.Option(help="ISO date, inclusive")] = None,
-    date_to: Annotated[Optional[str], typer.Option(help="ISO date, inclusive")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="only these sources")] = None,
+    doc_id: Annotated[list[str] | None, typer.Option("--doc-id", help="only these documents")] = None,
+    date_from: Annotated[str | None, typer.Option(help="ISO date, inclusive")] = None,
+    date_to: Annotated[str | None, typer.Option(help="ISO date, inclusive")] = None,
     index_dir: IndexDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -203,8 +213,11 @@ def _mount_optional_commands() -> None:
         from rag.evaluation.command import eval_command
 
         # Extra arguments are more --corpus paths: `--corpus ../shared/corpus/*.txt` after the shell expands it.
-        app.command("eval", help="Score answers and retrieval on a gold Q&A set or SQuAD.",
-                    context_settings={"allow_extra_args": True})(eval_command)
+        app.command(
+            "eval",
+            help="Score answers and retrieval on a gold Q&A set or SQuAD.",
+            context_settings={"allow_extra_args": True},
+        )(eval_command)
     if wanted in ("bench", "--help", "-h", ""):
         from rag.bench.command import bench_command
 

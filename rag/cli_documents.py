@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,7 +14,7 @@ documents_app = typer.Typer(
 )
 
 IndexDir = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--index-dir", help="index folder [env RAG_INDEX_DIR; default index/default]", show_default=False),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
@@ -38,8 +38,12 @@ def list_documents(
     with _open(index_dir) as rag:
         documents, stats = rag.documents(offset, limit), rag.stats()
     if as_json:
-        page = {"documents": [d.model_dump() for d in documents], "total": stats.documents,
-                "offset": offset, "limit": limit}
+        page = {
+            "documents": [d.model_dump() for d in documents],
+            "total": stats.documents,
+            "offset": offset,
+            "limit": limit,
+        }
         typer.echo(json.dumps(page))
         return
     for doc in documents:
@@ -52,8 +56,10 @@ def list_documents(
 
 @documents_app.command("delete")
 def delete_documents(
-    doc_ids: Annotated[list[str], typer.Argument(help="document ids, as `rag documents list` shows them",
-                                                 metavar="DOC_ID", show_default=False)],
+    doc_ids: Annotated[
+        list[str],
+        typer.Argument(help="document ids, as `rag documents list` shows them", metavar="DOC_ID", show_default=False),
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
     index_dir: IndexDir = None,
     as_json: AsJson = False,
@@ -68,7 +74,8 @@ def delete_documents(
         typer.echo(json.dumps({"deleted": [d for d, found in deleted.items() if found], "not_found": missing}))
     else:
         for doc_id, found in deleted.items():
-            typer.echo(f"deleted {doc_id}" if found else f"not found: {doc_id} (see `rag documents list`)",
-                       err=not found)
+            typer.echo(
+                f"deleted {doc_id}" if found else f"not found: {doc_id} (see `rag documents list`)", err=not found
+            )
     if missing:
         raise typer.Exit(1)

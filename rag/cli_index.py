@@ -26,8 +26,7 @@ class Outcome:
     kept_old_index: str | None  # why a rebuild was discarded, or None
 
 
-def index_folder(settings: Any, found: list, target: Path, rebuild: bool, progress: bool,
-                 **filters: Any) -> Outcome:
+def index_folder(settings: Any, found: list, target: Path, rebuild: bool, progress: bool, **filters: Any) -> Outcome:
     from rag.engine import RAG
 
     build_dir = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=_parent(target))) if rebuild else target
@@ -70,8 +69,16 @@ def finish(outcome: Outcome, as_json: bool, where_key: str) -> None:
     """Print the outcome; exit 1 when a rebuild was refused or nothing at all could be indexed."""
     report, stats, kept = outcome.report, outcome.stats, outcome.kept_old_index
     if as_json:
-        typer.echo(json.dumps({"report": report.model_dump(), "stats": stats.model_dump(), where_key: outcome.where,
-                               **({"kept_old_index": kept} if kept else {})}))
+        typer.echo(
+            json.dumps(
+                {
+                    "report": report.model_dump(),
+                    "stats": stats.model_dump(),
+                    where_key: outcome.where,
+                    **({"kept_old_index": kept} if kept else {}),
+                }
+            )
+        )
     else:
         print_report(report, stats, "discarded new build" if kept else f"index {outcome.where}")
     if kept:
@@ -95,11 +102,15 @@ def rebuild_refusal(report: Any, stats: Any, target: Path | str) -> str | None:
     """Why the new build must not replace the index at `target`, or None when it may."""
     failed = report.count("error")
     if failed:
-        return (f"{failed} input(s) failed (listed above), so the new build was discarded and the index at {target} "
-                "was kept as it was; fix or leave out those inputs and run the rebuild again")
+        return (
+            f"{failed} input(s) failed (listed above), so the new build was discarded and the index at {target} "
+            "was kept as it was; fix or leave out those inputs and run the rebuild again"
+        )
     if stats.documents == 0:
-        return (f"the new build holds no document, so it was discarded and the index at {target} was kept as it "
-                "was; check the paths you gave")
+        return (
+            f"the new build holds no document, so it was discarded and the index at {target} was kept as it "
+            "was; check the paths you gave"
+        )
     return None
 
 

@@ -38,11 +38,14 @@ class ChunkingSettings(_Group):
 
 class IngestSettings(_Group):
     workers: int | None = Field(
-        None, ge=1,
+        None,
+        ge=1,
         description="processes that clean, chunk and embed large batches (1: in-process); min(CPUs, 4) when unset",
     )
     lock_timeout: float = Field(
-        30.0, ge=0, description="seconds a write waits while another process writes the same index, then fails",
+        30.0,
+        ge=0,
+        description="seconds a write waits while another process writes the same index, then fails",
     )
 
 
@@ -53,16 +56,20 @@ class EmbedderSettings(_Group):
     query_prompt: str | None = Field(None, description="prefix for queries (e5/bge style), auto when unset")
     document_prompt: str | None = Field(None, description="prefix for documents, auto when unset")
     quantize: Literal["none", "int8", "bf16"] = Field(
-        "none", description="model embedders on CPU: int8 dynamic quantisation of the Linear layers, or bfloat16"
+        "none",
+        description="model embedders on CPU: int8 dynamic quantisation of the Linear layers, or bfloat16"
         " weights (torch backend only; fast where the CPU has bf16 instructions); changes vectors",
     )
     backend: Literal["auto", "torch", "onnx"] = Field(
-        "auto", description="model embedders: run by torch, or exported once to ONNX and run by ONNX Runtime"
+        "auto",
+        description="model embedders: run by torch, or exported once to ONNX and run by ONNX Runtime"
         " (pip install 'rag[onnx]'; Transformer + mean pooling models); auto: ONNX Runtime for an unquantised"
         " packaged model (all-MiniLM-L6-v2) when rag[onnx] is installed, else torch",
     )
     threads: int | None = Field(
-        None, ge=1, description="CPU threads for batches of texts; a single query always uses one; all cores when unset",
+        None,
+        ge=1,
+        description="CPU threads for batches of texts; a single query always uses one; all cores when unset",
     )
 
 
@@ -82,12 +89,16 @@ class RetrievalSettings(_Group):
         None, ge=0, description="share of the BM25 score in hybrid fusion; tuned per embedder when unset"
     )
     focus_weight: float | None = Field(
-        None, ge=0, le=1,
+        None,
+        ge=0,
+        le=1,
         description="share of best-sentence query coverage in the final score (0: off); tuned per embedder when unset",
     )
     focus_depth: int = Field(30, ge=1, description="fused candidates re-scored by sentence focus")
     max_per_document: int = Field(2, ge=1, description="passages of one document in a result list")
-    duplicate_threshold: float = Field(0.8, gt=0, le=1, description="word-shingle overlap above which a passage counts as a copy")
+    duplicate_threshold: float = Field(
+        0.8, gt=0, le=1, description="word-shingle overlap above which a passage counts as a copy"
+    )
     reranker: str | None = Field(None, description="sentence-transformers CrossEncoder name or path; off when unset")
     omp_threads: int | None = Field(None, ge=1, description="FAISS OpenMP threads; measured default when unset")
 
@@ -111,22 +122,28 @@ class AnswerSettings(_Group):
     abstain: bool = Field(True, description="abstain when retrieval does not support an answer (off: always try)")
     abstain_threshold: float = Field(0.0, ge=0, description="minimum support score below which rag abstains")
     attribution_threshold: float = Field(
-        0.65, ge=0, le=1,
+        0.65,
+        ge=0,
+        le=1,
         description="an LLM sentence without [n] is cited to the passage sentence covering this share of its"
-                    " content words and all its figures (0: never; see rag/answer/attribution.py)",
+        " content words and all its figures (0: never; see rag/answer/attribution.py)",
     )
 
 
 class StoreSettings(_Group):
     url: SecretStr = Field(
-        SecretStr(""), description="empty: the index folder (index_dir); postgresql://user:pass@host/db: PostgreSQL + pgvector"
+        SecretStr(""),
+        description="empty: the index folder (index_dir); postgresql://user:pass@host/db: PostgreSQL + pgvector",
     )
     name: str = Field("default", pattern=r"^[a-z][a-z0-9_]{0,39}$", description="index name inside the database")
     pool_min: int = Field(1, ge=0, description="PostgreSQL connections kept open per process")
     pool_max: int = Field(8, ge=1, description="most PostgreSQL connections one process opens")
-    connect_timeout: float = Field(5.0, gt=0, description="seconds to wait for PostgreSQL (connect or a free pooled connection)")
+    connect_timeout: float = Field(
+        5.0, gt=0, description="seconds to wait for PostgreSQL (connect or a free pooled connection)"
+    )
     dense_index: Literal["auto", "hnsw", "flat"] = Field(
-        "auto", description="PostgreSQL vector search: HNSW, exact, or auto (HNSW for model embedders, exact for hashing)"
+        "auto",
+        description="PostgreSQL vector search: HNSW, exact, or auto (HNSW for model embedders, exact for hashing)",
     )
     ef_search: int = Field(128, ge=1, le=1000, description="pgvector hnsw.ef_search (recall vs speed)")
 
@@ -139,7 +156,8 @@ class ServerSettings(_Group):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int | None = Field(
-        None, ge=1,
+        None,
+        ge=1,
         description="worker processes; the number of CPU cores when unset (1 with a local transformers model)",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -238,8 +238,13 @@ def _open_store(settings: Settings, embedder: Any, create: bool) -> tuple[Any, b
     """(store, whether this open created it, where it is), for the store `store.url` names."""
     from rag.store.registry import open_store
 
-    opened = open_store(settings, create=create, embedder_id=embedder.id, dimension=embedder.dimension,
-                        chunking=chunking_manifest(settings))
+    opened = open_store(
+        settings,
+        create=create,
+        embedder_id=embedder.id,
+        dimension=embedder.dimension,
+        chunking=chunking_manifest(settings),
+    )
     return opened.store, opened.created, opened.location
 
 

@@ -13,5 +13,13 @@ def progress_bar(*, total: int | None, desc: str, unit: str, enabled: bool = Tru
     """
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, leave=True, dynamic_ncols=True,
-                file=sys.stderr, smoothing=0.1)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        disable=not enabled,
+        leave=True,
+        dynamic_ncols=True,
+        file=sys.stderr,
+        smoothing=0.1,
+    )

@@ -39,8 +39,9 @@ class Registry:
         if not key or ":" in key:
             raise ConfigError(f"a {self.kind} name must be non-empty and contain no ':', got {name!r}")
         if not (callable(factory) or (isinstance(factory, str) and ":" in factory)):
-            raise ConfigError(f"registering {self.kind} {name!r} needs a callable or a 'module:attribute' string, "
-                              f"got {factory!r}")
+            raise ConfigError(
+                f"registering {self.kind} {name!r} needs a callable or a 'module:attribute' string, got {factory!r}"
+            )
         with self._lock:
             self._registered[key] = factory
 

@@ -37,8 +37,9 @@ class _Evidence:
     numbers: frozenset[str]
 
 
-def attribute(text: str, passages: Sequence[Passage], threshold: float = DEFAULT_THRESHOLD,
-              question: str = "") -> tuple[str, int]:
+def attribute(
+    text: str, passages: Sequence[Passage], threshold: float = DEFAULT_THRESHOLD, question: str = ""
+) -> tuple[str, int]:
     """`text` with a marker after each unmarked claim that a passage sentence supports; how many got one.
 
     A short claim ("The answer is 2.9 billion.") is read with the question's words, which it answers.
@@ -46,8 +47,11 @@ def attribute(text: str, passages: Sequence[Passage], threshold: float = DEFAULT
     if threshold <= 0 or not passages or not text.strip():
         return text, 0
     # A passage's sentences say "the company" where the title names it: the title's words count for each.
-    evidence = [_Evidence(n, frozenset(terms(s.text)) | frozenset(terms(passage.title or "")), _numbers(s.text))
-                for n, passage in enumerate(passages, start=1) for s in split_sentences(passage.text)]
+    evidence = [
+        _Evidence(n, frozenset(terms(s.text)) | frozenset(terms(passage.title or "")), _numbers(s.text))
+        for n, passage in enumerate(passages, start=1)
+        for s in split_sentences(passage.text)
+    ]
     idf = _idf(evidence)
     context = frozenset(terms(question))
     edits: list[tuple[int, str]] = []
@@ -63,8 +67,9 @@ def attribute(text: str, passages: Sequence[Passage], threshold: float = DEFAULT
     return text, len(edits)
 
 
-def best_support(claim: str, evidence: list[_Evidence], idf: dict[str, float],
-                 context: frozenset[str] = frozenset()) -> tuple[list[int], float]:
+def best_support(
+    claim: str, evidence: list[_Evidence], idf: dict[str, float], context: frozenset[str] = frozenset()
+) -> tuple[list[int], float]:
     """The passages whose sentences support `claim` best (one, or two when it joins facts of both), and how well."""
     claim_terms = set(terms(claim)) - _ABOUT_THE_TASK
     if len(claim_terms) < 2:  # headings and fragments are not claims

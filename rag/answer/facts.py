@@ -27,8 +27,24 @@ from rag.text.memo import PASSAGE_CHARS, TextCache
 from rag.text.sentences import Span, split_sentences
 
 # Page furniture: words of buttons, banners and footers, not of statements.
-_FURNITURE = "|".join(("click", "subscribe", "sign up", "share on", "share this", "read more", "cookies?", "newsletter",
-                       "comments?", "all rights reserved", "advertisement", "follow us", "min read", "print"))
+_FURNITURE = "|".join(
+    (
+        "click",
+        "subscribe",
+        "sign up",
+        "share on",
+        "share this",
+        "read more",
+        "cookies?",
+        "newsletter",
+        "comments?",
+        "all rights reserved",
+        "advertisement",
+        "follow us",
+        "min read",
+        "print",
+    )
+)
 _BOILERPLATE = re.compile(rf"\b(?:{_FURNITURE})\b|©", re.IGNORECASE)
 CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*[A-Za-z0-9]|\b[A-Z]\b")
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -40,8 +56,12 @@ def _code_version() -> str:
     """A digest of the modules whose rules decide the facts: edit one and stored facts go stale."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in (here / "facts.py", here / "figures.py", here.parent / "text" / "analyze.py",
-                 here.parent / "text" / "sentences.py"):
+    for path in (
+        here / "facts.py",
+        here / "figures.py",
+        here.parent / "text" / "analyze.py",
+        here.parent / "text" / "sentences.py",
+    ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -80,7 +100,7 @@ class SentenceFacts:
 
 
 def fold(term: str) -> str:
-    """"Microsoft's" is "Microsoft": the possessive of a term folded into the term."""
+    """ "Microsoft's" is "Microsoft": the possessive of a term folded into the term."""
     return stem(term[:-2]) if term.endswith("'s") and len(term) > 2 else term
 
 
@@ -113,11 +133,20 @@ def _sentence(span: Span, found: tuple[str, ...], **known: object) -> SentenceFa
     return _facts(span, found, flags=flags, penalty=cost, names=names, numbers=numbers, number_words=number_words)
 
 
-def _facts(span: Span, found: tuple[str, ...], *, flags: int, penalty: float, names: frozenset[str],
-           numbers: tuple[str, ...], number_words: tuple[str, ...]) -> SentenceFacts:
+def _facts(
+    span: Span,
+    found: tuple[str, ...],
+    *,
+    flags: int,
+    penalty: float,
+    names: frozenset[str],
+    numbers: tuple[str, ...],
+    number_words: tuple[str, ...],
+) -> SentenceFacts:
     folded = tuple(fold(t) for t in found)
-    return SentenceFacts(span, found, folded, frozenset(found), frozenset(folded), flags, penalty, names, numbers,
-                         number_words)
+    return SentenceFacts(
+        span, found, folded, frozenset(found), frozenset(folded), flags, penalty, names, numbers, number_words
+    )
 
 
 # -- remembered per text, and stored with the chunk --------------------------------------------
@@ -136,8 +165,19 @@ def facts_of(text: str) -> tuple[SentenceFacts, ...]:
 def dumps(text: str) -> bytes:
     """The facts of `text` as the store keeps them beside the chunk: zlib-compressed JSON (about
     half the size of the text; reading them back is ~10x cheaper than working them out)."""
-    rows = [[f.span.start, f.span.end, list(f.terms), f.flags, f.penalty, sorted(f.names), list(f.numbers),
-             list(f.number_words)] for f in analyse(text)]
+    rows = [
+        [
+            f.span.start,
+            f.span.end,
+            list(f.terms),
+            f.flags,
+            f.penalty,
+            sorted(f.names),
+            list(f.numbers),
+            list(f.number_words),
+        ]
+        for f in analyse(text)
+    ]
     data = json.dumps({"v": VERSION, "s": rows}, ensure_ascii=False, separators=(",", ":"))
     return zlib.compress(data.encode("utf-8"), 6)
 
@@ -161,8 +201,15 @@ def loads(text: str, stored: bytes) -> tuple[SentenceFacts, ...] | None:
         if not isinstance(data, dict) or data.get("v") != VERSION:
             return None
         return tuple(
-            _sentence(Span(start, end, text[start:end]), tuple(found), flags=flags, penalty=penalty,
-                      names=frozenset(names), numbers=tuple(numbers), number_words=tuple(number_words))
+            _sentence(
+                Span(start, end, text[start:end]),
+                tuple(found),
+                flags=flags,
+                penalty=penalty,
+                names=frozenset(names),
+                numbers=tuple(numbers),
+                number_words=tuple(number_words),
+            )
             for start, end, found, flags, penalty, names, numbers, number_words in data["s"]
         )
     except (TypeError, ValueError, KeyError, zlib.error):

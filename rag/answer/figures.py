@@ -29,7 +29,9 @@ NUMBER_WORDS = frozenset(
     "second third".split()
 )
 # A hedged figure ("nearly $3 billion") approximates; it does not contradict an exact one.
-_HEDGE = re.compile(r"(?:nearly|almost|about|around|roughly|approximately|over|more than|less than|up to|some)\s*$", re.I)
+_HEDGE = re.compile(
+    r"(?:nearly|almost|about|around|roughly|approximately|over|more than|less than|up to|some)\s*$", re.I
+)
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
 
 
@@ -50,27 +52,46 @@ def find_figures(text: str) -> list[Figure]:
 def _figures(text: str) -> tuple[Figure, ...]:
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern in (("money", MONEY), ("percent", PERCENT), ("weekday", WEEKDAY), ("date", MONTH), ("count", COUNT)):
+    for kind, pattern in (
+        ("money", MONEY),
+        ("percent", PERCENT),
+        ("weekday", WEEKDAY),
+        ("date", MONTH),
+        ("count", COUNT),
+    ):
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             taken.append(match.span())
             if _HEDGE.search(text[: match.start()]) or (kind == "count" and YEAR.fullmatch(match.group(0))):
                 continue
-            found.append(Figure(kind, match.group(0).strip(), _value(match.group(0)) if kind in ("money", "percent", "count") else None))
+            found.append(
+                Figure(
+                    kind,
+                    match.group(0).strip(),
+                    _value(match.group(0)) if kind in ("money", "percent", "count") else None,
+                )
+            )
     return tuple(found)
 
 
 def has_number(text: str, exclude: frozenset[str] = frozenset()) -> bool:
     """Whether `text` states a quantity (digits or number words) not already in `exclude`."""
     # Years are dates, not quantities: "How many ..." is rarely answered by "in 1887".
-    if any(m.group(0) not in exclude and not YEAR.fullmatch(m.group(0)) for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", text)):
+    if any(
+        m.group(0) not in exclude and not YEAR.fullmatch(m.group(0)) for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", text)
+    ):
         return True
     return any(w in NUMBER_WORDS and w not in exclude for w in re.findall(r"[a-z]+", text.lower()))
 
 
 def has_date(text: str) -> bool:
-    return bool(YEAR.search(text) or MONTH.search(text) or WEEKDAY.search(text) or re.search(r"\bcentury\b|\d{1,2}(?:st|nd|rd|th)\b", text))
+    return bool(
+        YEAR.search(text)
+        or MONTH.search(text)
+        or WEEKDAY.search(text)
+        or re.search(r"\bcentury\b|\d{1,2}(?:st|nd|rd|th)\b", text)
+    )
 
 
 def _value(text: str) -> float | None:
@@ -129,8 +150,8 @@ def find_disagreements(
     notes: list[str] = []
     seen: set[frozenset[str]] = set()
     figures = [(item[0], item[1], find_figures(item[0]), item[2] if len(item) > 2 else item[0]) for item in sentences]
-    for i, (text_a, marker_a, figs_a, topic_a) in enumerate(figures):
-        for text_b, marker_b, figs_b, topic_b in figures[i + 1 :]:
+    for i, (_text_a, marker_a, figs_a, topic_a) in enumerate(figures):
+        for _text_b, marker_b, figs_b, topic_b in figures[i + 1 :]:
             if marker_a == marker_b or not _about_same_thing(topic_a, topic_b):
                 continue
             for fa in figs_a:

@@ -9,8 +9,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answer.facts import CAPITALISED as _CAPITALISED
 from rag.answer.facts import SentenceFacts, facts_of
@@ -21,7 +21,9 @@ from rag.types import Passage
 # Words that say what kind of answer is wanted ("how many", "what year"), not what it is about.
 _ANSWER_TYPE_WORDS = frozenset("mani much name call year type kind often money go get".split())
 _MONEY_WORDS = re.compile(r"\b(?:how much|cost|price|paid|pay|spen[dt]|worth|fund\w*|invest\w*|budget|revenue|money)\b")
-_QUESTION_OPENERS = frozenset("what which who whom whose when where why how is are was were do does did can could in on at for by according".split())
+_QUESTION_OPENERS = frozenset(
+    "what which who whom whose when where why how is are was were do does did can could in on at for by according".split()
+)
 
 
 @dataclass(slots=True)
@@ -89,13 +91,22 @@ def answer_kind(lowered: str) -> str:
     """The kind of answer a question asks for, from its wh-phrase."""
     if re.search(r"\bhow much\b", lowered) and _MONEY_WORDS.search(lowered.replace("how much", "")):
         return "money"
-    if re.search(r"\bhow (?:many|much|long|far|old|large|big|tall|high|few|often|fast)\b|\bwhat (?:percentage|percent|number|amount|proportion|fraction|size)\b", lowered):
+    if re.search(
+        r"\bhow (?:many|much|long|far|old|large|big|tall|high|few|often|fast)\b|\bwhat (?:percentage|percent|number|amount|proportion|fraction|size)\b",
+        lowered,
+    ):
         return "number"
     if re.search(r"\bwhen\b|\b(?:what|which) (?:year|years|date|day|month|century|decade|time|period|era)\b", lowered):
         return "date"
-    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:what|which) (?:person|man|woman|company|organization|group|team|king|president)\b", lowered):
+    if re.search(
+        r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:what|which) (?:person|man|woman|company|organization|group|team|king|president)\b",
+        lowered,
+    ):
         return "person"
-    if re.search(r"\bwhere\b|\b(?:what|which) (?:country|city|state|place|region|location|continent|island|river|area)\b", lowered):
+    if re.search(
+        r"\bwhere\b|\b(?:what|which) (?:country|city|state|place|region|location|continent|island|river|area)\b",
+        lowered,
+    ):
         return "place"
     return "other"
 

@@ -59,8 +59,11 @@ def create_app(settings: Settings | None = None, *, rag: RAGService | None = Non
     app.add_middleware(AuthMiddleware, settings=settings, protected=[route.path_regex for route in keyed_routes])
     if settings.server.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.server.cors_origins,
-            allow_methods=["*"], allow_headers=["*"], allow_credentials=False,
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            allow_credentials=False,
         )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, resolve=lambda s: route_template(all_routes, s))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

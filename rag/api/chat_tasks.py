@@ -73,7 +73,7 @@ def recognise(prompt: str) -> ChatTask | None:
 
 def _after_conversation(prompt: str) -> str:
     at = prompt.find("Conversation:")
-    return prompt[at + len("Conversation:"):] if at >= 0 else prompt
+    return prompt[at + len("Conversation:") :] if at >= 0 else prompt
 
 
 def _turns(block: str) -> list[tuple[str, str]]:
@@ -81,7 +81,7 @@ def _turns(block: str) -> list[tuple[str, str]]:
     marks = list(_TURN.finditer(block))
     turns = []
     for mark, following in zip(marks, [*marks[1:], None]):
-        text = block[mark.end(): following.start() if following else len(block)].strip()
+        text = block[mark.end() : following.start() if following else len(block)].strip()
         role = "user" if mark.group(1).lower() == "user" else "assistant"
         if text and mark.group(1).lower() != "system":
             turns.append((role, text.split(_SOURCES, 1)[0]))
@@ -116,7 +116,7 @@ def title_for(questions: Sequence[str]) -> str:
         start = next((i for i, w in enumerate(found) if w.lower() not in STOPWORDS), None)
         if start is None:
             continue
-        kept = found[start:start + MAX_TITLE_WORDS + 2]
+        kept = found[start : start + MAX_TITLE_WORDS + 2]
         content = [i for i, w in enumerate(kept) if w.lower() not in STOPWORDS]
         kept = kept[: content[min(len(content), MAX_TITLE_WORDS) - 1] + 1]
         # Inside the title only linking words stay: "Microsoft Train in AI", not "Will Microsoft Train".
@@ -148,10 +148,10 @@ def _names(text: str) -> list[str]:
         words = re.sub(r"['’]s?$", "", match.group(0)).split()  # Microsoft's -> Microsoft
         while words and words[0].lower() in STOPWORDS:
             words = words[1:]
-        if not words or _not_a_topic(words, text[match.end():match.end() + 1]):
+        if not words or _not_a_topic(words, text[match.end() : match.end() + 1]):
             continue
         before = text[: match.start()].rstrip()
-        opens = not before or before[-1] in ".!?:\n\"“"
+        opens = not before or before[-1] in '.!?:\n"“'
         (openers if opens and len(words) == 1 else inside).append(" ".join(words))
     known = set(inside)
     return inside + [word for word in openers if word in known]

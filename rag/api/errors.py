@@ -159,7 +159,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [(_where(err.get("loc", ())), err.get("msg", "invalid")) for err in exc.errors()] or [("body", "invalid")]
+    problems = [(_where(err.get("loc", ())), err.get("msg", "invalid")) for err in exc.errors()] or [
+        ("body", "invalid")
+    ]
     # Every problem in the message, so a client fixes them all at once; the first one names `param`.
     message = "; ".join(f"{where}: {msg}" for where, msg in problems)
     return error_response(422, "invalid_request", message, param=problems[0][0])

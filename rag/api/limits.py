@@ -139,7 +139,9 @@ def check_message_count(count: int, server: ServerSettings, *, param: str) -> No
     """Conversations longer than server.max_messages are refused, whichever route carries them."""
     if count > server.max_messages:
         raise ApiError(
-            422, f"{count} messages sent in {param}; the limit is {server.max_messages} (server.max_messages)",
-            type="too_many_messages", param=param,
+            422,
+            f"{count} messages sent in {param}; the limit is {server.max_messages} (server.max_messages)",
+            type="too_many_messages",
+            param=param,
             details={"limit": server.max_messages, "setting": "max_messages"},
         )

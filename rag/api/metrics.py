@@ -18,19 +18,27 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "rag_http_requests", "HTTP requests by route template, method and status",
-            ["method", "route", "status"], registry=self.registry,
+            "rag_http_requests",
+            "HTTP requests by route template, method and status",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "rag_http_request_duration_seconds", "HTTP request latency, streaming bodies included",
-            ["method", "route"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+            "rag_http_request_duration_seconds",
+            "HTTP request latency, streaming bodies included",
+            ["method", "route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.retrieval = Histogram(
             "rag_retrieval_seconds", "retrieval time per answer", buckets=_LATENCY_BUCKETS, registry=self.registry
         )
         self.generation = Histogram(
-            "rag_generation_seconds", "generation time per answer, by backend",
-            ["backend"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+            "rag_generation_seconds",
+            "generation time per answer, by backend",
+            ["backend"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.documents = Gauge("rag_index_documents", "documents in the index", registry=self.registry)
         self.chunks = Gauge("rag_index_chunks", "chunks in the index", registry=self.registry)

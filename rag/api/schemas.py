@@ -26,7 +26,8 @@ class AskRequest(_Strict):
     mode: RetrievalMode | None = None
     stream: StrictBool = Field(False, description="answer as server-sent events: delta*, citations, done")
     history: list[Message] | None = Field(
-        None, description="earlier turns, at most server.max_messages; the follow-up is condensed with them")
+        None, description="earlier turns, at most server.max_messages; the follow-up is condensed with them"
+    )
 
 
 class SearchRequest(_Strict):
@@ -100,6 +101,16 @@ class Ready(BaseModel):
 
 
 __all__ = [
-    "Answer", "AskRequest", "CitationsEvent", "DeleteResult", "DeltaEvent", "DocumentIn", "DocumentList",
-    "DocumentsIn", "Health", "Ready", "SearchRequest", "SearchResponse",
+    "Answer",
+    "AskRequest",
+    "CitationsEvent",
+    "DeleteResult",
+    "DeltaEvent",
+    "DocumentIn",
+    "DocumentList",
+    "DocumentsIn",
+    "Health",
+    "Ready",
+    "SearchRequest",
+    "SearchResponse",
 ]

@@ -34,7 +34,8 @@ def check_doc_id(doc_id: str) -> None:
     parts = re.split(r"[\\/]", doc_id)
     if doc_id.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", doc_id) or ".." in parts:
         raise ApiError(
-            400, f"document id {doc_id!r} is an absolute path or contains '..'; ids are relative names",
+            400,
+            f"document id {doc_id!r} is an absolute path or contains '..'; ids are relative names",
             type="invalid_document_id",
         )
 
@@ -75,8 +76,10 @@ async def save_upload(upload: UploadFile, folder: Path, name: str, limit: int) -
             written += len(block)
             if written > limit:
                 raise ApiError(
-                    413, f"{upload.filename!r} is larger than {limit} bytes (server.max_upload_bytes)",
-                    type="payload_too_large", details={"limit": limit, "setting": "max_upload_bytes"},
+                    413,
+                    f"{upload.filename!r} is larger than {limit} bytes (server.max_upload_bytes)",
+                    type="payload_too_large",
+                    details={"limit": limit, "setting": "max_upload_bytes"},
                 )
             out.write(block)
     return target
@@ -104,7 +107,7 @@ def remove_stale_upload_dirs(root: Path | None = None) -> list[Path]:
 
 
 def _is_stale(folder: Path) -> bool:
-    pid = folder.name[len(UPLOAD_PREFIX):].split("-", 1)[0]
+    pid = folder.name[len(UPLOAD_PREFIX) :].split("-", 1)[0]
     if not pid.isdigit():
         try:
             return time.time() - folder.stat().st_mtime > _LEGACY_MAX_AGE

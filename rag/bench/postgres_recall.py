@@ -29,8 +29,12 @@ def _ts_rank_store(store: Any) -> Any:
             "WITH q AS (SELECT to_tsquery('english', string_agg(quote_literal(lexeme), ' | ')) AS q "
             "FROM unnest(to_tsvector('english', %(query)s))) "
             "SELECT c.id, ts_rank(to_tsvector('english', c.text), q.q) AS score FROM {}.chunks c, q {} "
-            "{} to_tsvector('english', c.text) @@ q.q ORDER BY score DESC, c.id LIMIT %(k)s").format(
-            sql.Identifier(store.schema), where or sql.SQL(""), sql.SQL("AND") if where is not None else sql.SQL("WHERE"))
+            "{} to_tsvector('english', c.text) @@ q.q ORDER BY score DESC, c.id LIMIT %(k)s"
+        ).format(
+            sql.Identifier(store.schema),
+            where or sql.SQL(""),
+            sql.SQL("AND") if where is not None else sql.SQL("WHERE"),
+        )
         rows = store._run(text, {**params, "query": query, "k": k})
         return (np.array([r[1] for r in rows], dtype=np.float32), np.array([r[0] for r in rows], dtype=np.int64))
 
@@ -57,8 +61,10 @@ def run(url: str, squad: Path, every: int = 10) -> dict[str, Any]:
     gold = gold[::every]
     out: dict[str, Any] = {"paragraphs": len(docs), "questions": len(gold)}
     with tempfile.TemporaryDirectory(prefix="rag-recall-") as folder:
-        variants = {"folder": Settings(index_dir=Path(folder)),
-                    "postgres": Settings(store={"url": url, "name": "recall"})}
+        variants = {
+            "folder": Settings(index_dir=Path(folder)),
+            "postgres": Settings(store={"url": url, "name": "recall"}),
+        }
         for name, settings in variants.items():
             with RAG.open(settings=settings) as rag:
                 rag.add(docs)

@@ -21,7 +21,6 @@ import numpy as np
 from rag.bench.timing import latencies, percentiles, timed
 from rag.config import Settings
 
-
 # Chunks per synthetic document at the default chunking (512 tokens), measured (synthetic.py's
 # CHUNKS_PER_DOC is for 256-token chunks).
 CHUNKS_PER_DOC = 1.17
@@ -45,10 +44,13 @@ def _store_run(settings: Settings, documents: list, queries: list[Any]) -> dict[
     with scratch_settings(settings, prefix="rag-bench-") as scratch, RAG.open(settings=scratch) as rag:
         report, seconds = timed(lambda: rag.add(documents))
         texts = [q.text for q in queries]
-        out: dict[str, Any] = {"chunks": report.chunks_added, "ingest_s": round(seconds, 2),
-               "chunks_per_s": round(report.chunks_added / seconds, 1)}
+        out: dict[str, Any] = {
+            "chunks": report.chunks_added,
+            "ingest_s": round(seconds, 2),
+            "chunks_per_s": round(report.chunks_added / seconds, 1),
+        }
         for mode in ("hybrid", "lexical", "dense"):
-            out[f"search_{mode}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), texts))
+            out[f"search_{mode}"] = percentiles(latencies(lambda q, mode=mode: rag.search(q, 5, mode=mode), texts))
         hits = sum(any(q.target in p.text for p in rag.search(q.text, 5)) for q in queries)
         out["hit_at_5"] = round(hits / len(queries), 4)
         if settings.store.is_postgres:  # what fusing both searches into one statement could save at most
@@ -61,13 +63,17 @@ def compare_stores(url: str, n_chunks: int, n_queries: int, seed: int) -> dict[s
     from rag.bench.synthetic import Generator
 
     corpus = Generator(seed).corpus(math.ceil(n_chunks / CHUNKS_PER_DOC), n_queries)
-    out = {"folder": _store_run(Settings(store={"url": ""}), corpus.documents, corpus.queries),
-           "postgres": _store_run(Settings(store={"url": url}), corpus.documents, corpus.queries)}
+    out = {
+        "folder": _store_run(Settings(store={"url": ""}), corpus.documents, corpus.queries),
+        "postgres": _store_run(Settings(store={"url": url}), corpus.documents, corpus.queries),
+    }
     folder, pg = out["folder"], out["postgres"]
     out["ratio_pg_over_folder"] = {
         "ingest_chunks_per_s": round(pg["chunks_per_s"] / folder["chunks_per_s"], 3),
-        **{f"search_{m}_p50": round(pg[f"search_{m}"]["p50"] / folder[f"search_{m}"]["p50"], 2)
-           for m in ("hybrid", "lexical", "dense")},
+        **{
+            f"search_{m}_p50": round(pg[f"search_{m}"]["p50"] / folder[f"search_{m}"]["p50"], 2)
+            for m in ("hybrid", "lexical", "dense")
+        },
     }
     return out
 
@@ -103,13 +109,16 @@ def _build_hnsw(url: str, table: str) -> float:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET maintenance_work_mem = '2GB'")
         started = time.perf_counter()
-        conn.execute(f"CREATE INDEX ON {table} USING hnsw (embedding vector_ip_ops) "
-                     f"WITH (m = {params.m}, ef_construction = {params.ef_construction})")
+        conn.execute(
+            f"CREATE INDEX ON {table} USING hnsw (embedding vector_ip_ops) "
+            f"WITH (m = {params.m}, ef_construction = {params.ef_construction})"
+        )
         return time.perf_counter() - started
 
 
-def hnsw_recall(url: str, n_rows: int, n_queries: int, seed: int, dim: int = 384,
-                build_after_load: bool = False) -> dict[str, Any]:
+def hnsw_recall(
+    url: str, n_rows: int, n_queries: int, seed: int, dim: int = 384, build_after_load: bool = False
+) -> dict[str, Any]:
     """Recall@10 of pgvector HNSW (rag's defaults) vs exact, and both latencies, on one index."""
     import psycopg
     from pgvector.psycopg import register_vector
@@ -131,15 +140,17 @@ def hnsw_recall(url: str, n_rows: int, n_queries: int, seed: int, dim: int = 384
         exact_ids = np.argsort(-(queries @ data.T), axis=1)[:, :10]
         assert [c.doc_id for c in store.chunks([0, n_rows - 1])] == ["d0", f"d{n_rows - 1}"]  # id = row
         found = [store.dense_search(q, 10)[1][0] for q in queries]
-        out["recall_at_10"] = round(float(np.mean([len(set(f.tolist()) & set(e.tolist())) / 10
-                                                   for f, e in zip(found, exact_ids)])), 4)
+        out["recall_at_10"] = round(
+            float(np.mean([len(set(f.tolist()) & set(e.tolist())) / 10 for f, e in zip(found, exact_ids)])), 4
+        )
         out["hnsw_search"] = percentiles(latencies(lambda q: store.dense_search(q, 10), list(queries)))
         with psycopg.connect(url) as conn:  # exact: the same query with the index scan switched off
             register_vector(conn)
             conn.execute("SET enable_indexscan = off")
             sql = f"SELECT id FROM rag_{settings.name}.chunks ORDER BY embedding <#> %s LIMIT 10"
-            out["exact_search"] = percentiles(latencies(lambda q: conn.execute(sql, (q,)).fetchall(),
-                                                        list(queries[:50])))
+            out["exact_search"] = percentiles(
+                latencies(lambda q: conn.execute(sql, (q,)).fetchall(), list(queries[:50]))
+            )
     finally:
         store.close()
         drop_index(settings)
@@ -155,8 +166,13 @@ def run_postgres(args: dict[str, Any]) -> dict[str, Any]:
             out["sizes"][str(n)] = compare_stores(url, n, args.get("queries", 200), args.get("seed", 0))
         if args.get("hnsw_rows"):
             # Above 10k rows the graph is built after the load: row-by-row inserts take too long here.
-            out["hnsw"] = hnsw_recall(url, args["hnsw_rows"], args.get("queries", 200), args.get("seed", 0),
-                                      build_after_load=args["hnsw_rows"] > 10_000)
+            out["hnsw"] = hnsw_recall(
+                url,
+                args["hnsw_rows"],
+                args.get("queries", 200),
+                args.get("seed", 0),
+                build_after_load=args["hnsw_rows"] > 10_000,
+            )
     return out
 
 
@@ -169,21 +185,49 @@ def report_rows(r: dict[str, Any] | None) -> list[tuple[str, str, str, str, str]
     rows = []
     for n, size in r.get("sizes", {}).items():
         pg, folder = size["postgres"], size["folder"]
-        rows.append((f"[postgres {int(n):,}] ingest chunks/s", f"{pg['chunks_per_s']}", f"folder {folder['chunks_per_s']}",
-                     f"{size['ratio_pg_over_folder']['ingest_chunks_per_s']:.2f}x", ""))
+        rows.append(
+            (
+                f"[postgres {int(n):,}] ingest chunks/s",
+                f"{pg['chunks_per_s']}",
+                f"folder {folder['chunks_per_s']}",
+                f"{size['ratio_pg_over_folder']['ingest_chunks_per_s']:.2f}x",
+                "",
+            )
+        )
         for mode in ("hybrid", "lexical", "dense"):
             a, b = pg[f"search_{mode}"], folder[f"search_{mode}"]
-            rows.append((f"  search {mode} p50/p95", f"{a['p50']:.2f}/{a['p95']:.2f} ms",
-                         f"folder {b['p50']:.2f}/{b['p95']:.2f} ms", f"{a['p50'] / b['p50']:.2f}x", ""))
+            rows.append(
+                (
+                    f"  search {mode} p50/p95",
+                    f"{a['p50']:.2f}/{a['p95']:.2f} ms",
+                    f"folder {b['p50']:.2f}/{b['p95']:.2f} ms",
+                    f"{a['p50'] / b['p50']:.2f}x",
+                    "",
+                )
+            )
         rows.append(("  hit@5 (entity in top 5)", f"{pg['hit_at_5']}", f"folder {folder['hit_at_5']}", "", ""))
         rows.append(("  one SQL round trip p50", f"{pg['round_trip']['p50']:.2f} ms", "", "", ""))
     h = r.get("hnsw")
     if h:
         build = f"built after load in {h['index_build_s']} s" if "index_build_s" in h else "built per insert"
-        rows.append((f"[postgres HNSW {h['rows']:,} x {h['dim']}] recall@10 vs exact", f"{h['recall_at_10']}",
-                     f"{build}; load {h['load_rows_per_s']} rows/s", "", ""))
-        rows.append(("  HNSW p50 | exact p50", f"{h['hnsw_search']['p50']:.2f} ms",
-                     f"exact {h['exact_search']['p50']:.2f} ms", f"{h['ratio_exact_over_hnsw_p50']}x faster", ""))
+        rows.append(
+            (
+                f"[postgres HNSW {h['rows']:,} x {h['dim']}] recall@10 vs exact",
+                f"{h['recall_at_10']}",
+                f"{build}; load {h['load_rows_per_s']} rows/s",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "  HNSW p50 | exact p50",
+                f"{h['hnsw_search']['p50']:.2f} ms",
+                f"exact {h['exact_search']['p50']:.2f} ms",
+                f"{h['ratio_exact_over_hnsw_p50']}x faster",
+                "",
+            )
+        )
     return rows
 
 
@@ -195,8 +239,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parsed = parser.parse_args()
     sizes = [int(float(s)) for s in parsed.sizes.split(",") if s.strip()]
-    print(json.dumps(run_postgres({"url": parsed.url, "sizes": sizes, "hnsw_rows": parsed.hnsw_rows,
-                                   "queries": parsed.queries}), indent=2))
+    print(
+        json.dumps(
+            run_postgres({"url": parsed.url, "sizes": sizes, "hnsw_rows": parsed.hnsw_rows, "queries": parsed.queries}),
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def mode_latencies(rag: Any, queries: list[str], targets: list[str]) -> dict[str
     """End-to-end `RAG.search` p50/p95 per mode, with hit@5 (a passage names the target entity)."""
     out: dict[str, Any] = {}
     for mode in ("dense", "lexical", "hybrid"):
-        out[mode] = percentiles(latencies(lambda q: rag.search(q, 5, mode=mode), queries))
+        out[mode] = percentiles(latencies(lambda q, mode=mode: rag.search(q, 5, mode=mode), queries))
         hits = [any(t in p.text for p in rag.search(q, 5, mode=mode)) for q, t in zip(queries, targets)]
         out[mode]["hit@5"] = round(float(np.mean(hits)), 3) if hits else None
     out["embed_query"] = percentiles(latencies(rag.embedder.embed_query, queries))
@@ -68,9 +68,12 @@ def batch_throughput(rag: Any, queries: list[str], vectors: np.ndarray, repeats:
     before = faiss.cvar.distance_compute_blas_threshold
     for label, threshold in (("faiss_default", FAISS_DEFAULT_BLAS), ("rag_16", DEFAULT_BLAS_THRESHOLD)):
         faiss.cvar.distance_compute_blas_threshold = threshold
-        for name, fn in (("store", lambda: rag.store.dense_search(batch, 10)), ("raw_faiss", lambda: raw.search(batch, 10))):
+        for name, fn in (
+            ("store", lambda: rag.store.dense_search(batch, 10)),
+            ("raw_faiss", lambda: raw.search(batch, 10)),
+        ):
             fn()
-            _, seconds = timed(lambda: [fn() for _ in range(repeats)])
+            _, seconds = timed(lambda fn=fn: [fn() for _ in range(repeats)])
             out[f"{name}@{label}"] = round(64 * repeats / seconds, 1)
     faiss.cvar.distance_compute_blas_threshold = before
     return out
@@ -83,7 +86,9 @@ def thread_latency(rag: Any, queries: list[str], vectors: np.ndarray) -> dict[st
     out: dict[str, Any] = {}
     for threads in (1, 2):
         faiss.omp_set_num_threads(threads)
-        out[f"rag_dense_p50@{threads}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode="dense"), queries))["p50"]
+        out[f"rag_dense_p50@{threads}"] = percentiles(latencies(lambda q: rag.search(q, 5, mode="dense"), queries))[
+            "p50"
+        ]
         out[f"raw_faiss_p50@{threads}"] = percentiles(latencies(lambda v: raw.search(v, POOL), rows))["p50"]
     faiss.omp_set_num_threads(1)
     return out

@@ -25,8 +25,11 @@ QUESTION = "How much will Microsoft invest in Japan?"
 
 def targets(question: str = QUESTION) -> list[Target]:
     chat = {"model": "rag", "stream": True, "messages": [{"role": "user", "content": question}]}
-    return [Target("healthz", "/healthz"), Target("ask", "/v1/ask", {"question": question}),
-            Target("chat_stream", "/v1/chat/completions", chat)]
+    return [
+        Target("healthz", "/healthz"),
+        Target("ask", "/v1/ask", {"question": question}),
+        Target("chat_stream", "/v1/chat/completions", chat),
+    ]
 
 
 def free_port() -> int:
@@ -52,8 +55,20 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k != "RAG_API_KEYS"}
-        cmd = [sys.executable, "-c", "from rag.cli import main; main()", "serve", "--host", "127.0.0.1",
-               "--port", str(self.port), "--workers", str(workers), "--index-dir", str(index_dir)]
+        cmd = [
+            sys.executable,
+            "-c",
+            "from rag.cli import main; main()",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
+            "--index-dir",
+            str(index_dir),
+        ]
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -86,8 +101,9 @@ class Server:
         self.log.close()
 
 
-def run_serve(corpus: list[Path], workers: int, connections: int, seconds: float, tool: str = "auto",
-              question: str = QUESTION) -> dict[str, Any]:
+def run_serve(
+    corpus: list[Path], workers: int, connections: int, seconds: float, tool: str = "auto", question: str = QUESTION
+) -> dict[str, Any]:
     """Build an index, start `rag serve --workers N`, and drive each endpoint in turn."""
     with tempfile.TemporaryDirectory(prefix="rag-bench-serve-") as tmp:
         index_dir = Path(tmp) / "index"
@@ -101,10 +117,20 @@ def run_serve(corpus: list[Path], workers: int, connections: int, seconds: float
         finally:
             server.stop()
     health = results["healthz"].get("req_per_s")
-    ratios = {name: round(r["req_per_s"] / health, 3) for name, r in results.items()
-              if name != "healthz" and health and "req_per_s" in r}
-    return {"workers": workers, "connections": connections, "documents": documents, "question": question,
-            "endpoints": results, "ratio_to_healthz": ratios, "cpu_ratio_to_healthz": cpu_ratios(results)}
+    ratios = {
+        name: round(r["req_per_s"] / health, 3)
+        for name, r in results.items()
+        if name != "healthz" and health and "req_per_s" in r
+    }
+    return {
+        "workers": workers,
+        "connections": connections,
+        "documents": documents,
+        "question": question,
+        "endpoints": results,
+        "ratio_to_healthz": ratios,
+        "cpu_ratio_to_healthz": cpu_ratios(results),
+    }
 
 
 def drive_counting_cpu(server: Server, target: Target, connections: int, seconds: float, tool: str) -> dict[str, Any]:
@@ -124,8 +150,11 @@ def drive_counting_cpu(server: Server, target: Target, connections: int, seconds
 def cpu_ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
     """healthz's CPU per request over each endpoint's: the ask/healthz throughput ratio of CPU-bound servers."""
     health = results.get("healthz", {}).get("server_cpu_ms")
-    return {name: round(health / r["server_cpu_ms"], 3) for name, r in results.items()
-            if name != "healthz" and health and r.get("server_cpu_ms")}
+    return {
+        name: round(health / r["server_cpu_ms"], 3)
+        for name, r in results.items()
+        if name != "healthz" and health and r.get("server_cpu_ms")
+    }
 
 
 def process_group_cpu(pgid: int) -> float | None:

@@ -49,16 +49,24 @@ def ingest(rag: Any, documents: list, batch_docs: int) -> dict[str, Any]:
     step = batch_docs or len(documents)
     chunks, seconds = 0, 0.0
     for start in range(0, len(documents), step):
-        report, s = timed(lambda: rag.add(documents[start : start + step]))
+        report, s = timed(lambda start=start: rag.add(documents[start : start + step]))
         chunks, seconds = chunks + report.chunks_added, seconds + s
     stats = rag.stats()
     return {
-        "docs": len(documents), "chunks": chunks, "tokens": tokens, "token_counter": counter.name,
-        "seconds": round(seconds, 2), "batches": -(-len(documents) // step),
-        "docs_per_s": round(len(documents) / seconds, 1), "chunks_per_s": round(chunks / seconds, 1),
-        "tokens_per_s": round(tokens / seconds), "peak_rss_mb": peak_rss_mb(),
-        "index_mb": dir_size_mb(rag.store.path), "bytes_per_chunk_disk": round(stats.bytes_on_disk / max(chunks, 1)),
-        "segments": stats.segments, "chunking": chunking_manifest(rag.settings),
+        "docs": len(documents),
+        "chunks": chunks,
+        "tokens": tokens,
+        "token_counter": counter.name,
+        "seconds": round(seconds, 2),
+        "batches": -(-len(documents) // step),
+        "docs_per_s": round(len(documents) / seconds, 1),
+        "chunks_per_s": round(chunks / seconds, 1),
+        "tokens_per_s": round(tokens / seconds),
+        "peak_rss_mb": peak_rss_mb(),
+        "index_mb": dir_size_mb(rag.store.path),
+        "bytes_per_chunk_disk": round(stats.bytes_on_disk / max(chunks, 1)),
+        "segments": stats.segments,
+        "chunking": chunking_manifest(rag.settings),
     }
 
 
@@ -72,9 +80,15 @@ def llama_vs_rag(rag: Any, queries: list[str], ids: np.ndarray, vectors: np.ndar
     llama = percentiles(latencies(retriever.retrieve, queries[:n], warmup=1))
     ours = percentiles(latencies(lambda q: rag.search(q, 5, mode="dense"), queries[:n]))
     hybrid = percentiles(latencies(lambda q: rag.search(q, 5), queries[:n]))
-    return {"build_s": round(build_s, 2), "queries": n, "llama_p50": llama["p50"], "rag_dense_p50": ours["p50"],
-            "rag_hybrid_p50": hybrid["p50"], "speedup_dense": round(llama["p50"] / ours["p50"], 1),
-            "speedup_hybrid": round(llama["p50"] / hybrid["p50"], 1)}
+    return {
+        "build_s": round(build_s, 2),
+        "queries": n,
+        "llama_p50": llama["p50"],
+        "rag_dense_p50": ours["p50"],
+        "rag_hybrid_p50": hybrid["p50"],
+        "speedup_dense": round(llama["p50"] / ours["p50"], 1),
+        "speedup_hybrid": round(llama["p50"] / hybrid["p50"], 1),
+    }
 
 
 def updates(rag: Any, gen: Generator, n_docs: int, n: int = 5) -> dict[str, Any]:
@@ -84,10 +98,14 @@ def updates(rag: Any, gen: Generator, n_docs: int, n: int = 5) -> dict[str, Any]
     victims = [docs[0], gen.document(0)]  # one in a fresh small segment, one in the big one
     delete_ms, stale = [], 0
     for doc in victims:
-        _, s = timed(lambda: rag.delete(doc.id))
+        _, s = timed(lambda doc=doc: rag.delete(doc.id))
         delete_ms.append(s * 1000)
         probe = doc.text.split(".")[0]  # the lead sentence: its unique entity name and facts
         for mode in ("dense", "lexical", "hybrid"):
             stale += sum(p.doc_id == doc.id for p in rag.search(probe, 10, mode=mode))
-    return {"add_one_ms": percentiles(add_ms), "delete_ms": [round(x, 1) for x in delete_ms],
-            "stale_hits_after_delete": stale, "segments_after": rag.stats().segments}
+    return {
+        "add_one_ms": percentiles(add_ms),
+        "delete_ms": [round(x, 1) for x in delete_ms],
+        "stale_hits_after_delete": stale,
+        "segments_after": rag.stats().segments,
+    }

@@ -42,13 +42,19 @@ def run_distinct(args: dict[str, Any]) -> dict[str, Any]:
         _, vectors = stored_vectors(rag)
         raw = flat_ip(vectors)
         query_vectors = list(rag.embedder.embed_documents(questions)[:, None, :])
-        out: dict[str, Any] = {"docs": len(docs), "chunks": report.chunks_added, "ingest_s": round(seconds, 2),
-               "docs_per_s": round(len(docs) / seconds, 1), "peak_rss_mb": peak_rss_mb(),
-               "questions": len(questions), "embedder": rag.embedder.id,
-               "hybrid": percentiles(latencies(lambda q: rag.search(q, 5), questions)),
-               "raw_faiss": percentiles(latencies(lambda v: raw.search(v, POOL), query_vectors)),
-               "store_lexical": percentiles(latencies(lambda q: rag.store.lexical_search(q, POOL), questions)),
-               "embed_query": percentiles(latencies(rag.embedder.embed_query, questions))}
+        out: dict[str, Any] = {
+            "docs": len(docs),
+            "chunks": report.chunks_added,
+            "ingest_s": round(seconds, 2),
+            "docs_per_s": round(len(docs) / seconds, 1),
+            "peak_rss_mb": peak_rss_mb(),
+            "questions": len(questions),
+            "embedder": rag.embedder.id,
+            "hybrid": percentiles(latencies(lambda q: rag.search(q, 5), questions)),
+            "raw_faiss": percentiles(latencies(lambda v: raw.search(v, POOL), query_vectors)),
+            "store_lexical": percentiles(latencies(lambda q: rag.store.lexical_search(q, POOL), questions)),
+            "embed_query": percentiles(latencies(rag.embedder.embed_query, questions)),
+        }
     out["floor_p50"] = round(out["raw_faiss"]["p50"] + out["store_lexical"]["p50"], 4)
     return out
 

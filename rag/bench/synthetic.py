@@ -23,8 +23,24 @@ _VOWELS = "aeiou"
 _SYLLABLES = [c + v for c in _CONSONANTS for v in _VOWELS]  # 70
 _STOPWORDS = ["the", "of", "and", "in", "to", "a", "was", "is", "for", "on", "with", "by", "as", "that", "from"]
 _VERBS = ["founded", "led", "described", "studied", "built", "reported", "funded", "opened", "measured"]
-_PLACES = ["Arkalo", "Benvira", "Castomel", "Dunhaven", "Esperil", "Fandoro", "Gelmark", "Hostavin",
-           "Iloria", "Jurastan", "Kelvaro", "Lumidor", "Marvessa", "Nortbury", "Ostrevia", "Pelandor"]
+_PLACES = [
+    "Arkalo",
+    "Benvira",
+    "Castomel",
+    "Dunhaven",
+    "Esperil",
+    "Fandoro",
+    "Gelmark",
+    "Hostavin",
+    "Iloria",
+    "Jurastan",
+    "Kelvaro",
+    "Lumidor",
+    "Marvessa",
+    "Nortbury",
+    "Ostrevia",
+    "Pelandor",
+]
 VOCAB_SIZE = 30_000
 ZIPF_S = 1.07
 PARAGRAPHS_PER_DOC = 3
@@ -94,21 +110,30 @@ class Generator:
         rng = np.random.default_rng([self.seed, d])
         paragraphs = [self._paragraph(rng, d * PARAGRAPHS_PER_DOC + p) for p in range(PARAGRAPHS_PER_DOC)]
         title = f"{entity_name(d * PARAGRAPHS_PER_DOC)} and the {self._words(rng, 2)[1]}"
-        return Document(text="\n\n".join(paragraphs), id=f"syn-{d:08d}", title=title, source="synthetic",
-                        date=f"{2000 + d % 25}-{1 + d % 12:02d}-{1 + d % 28:02d}")
+        return Document(
+            text="\n\n".join(paragraphs),
+            id=f"syn-{d:08d}",
+            title=title,
+            source="synthetic",
+            date=f"{2000 + d % 25}-{1 + d % 12:02d}-{1 + d % 28:02d}",
+        )
 
     def queries(self, n_docs: int, n_queries: int, first_doc: int = 0) -> list[Query]:
         """Held-out sentences about evenly spread paragraphs of the first `n_docs` documents."""
         rng = np.random.default_rng([self.seed, 1 << 30])
-        picks = rng.choice(n_docs * PARAGRAPHS_PER_DOC, size=min(n_queries, n_docs * PARAGRAPHS_PER_DOC),
-                           replace=False)
+        picks = rng.choice(n_docs * PARAGRAPHS_PER_DOC, size=min(n_queries, n_docs * PARAGRAPHS_PER_DOC), replace=False)
         out = []
         for g in sorted(int(p) for p in picks):
             d, p = divmod(g, PARAGRAPHS_PER_DOC)
             topic = self._topic_words(first_doc + d, p)
             name = entity_name((first_doc + d) * PARAGRAPHS_PER_DOC + p)
-            out.append(Query(f"What did {name} do about the {topic[0]} and {topic[1]} in {topic[2]}?",
-                             name, f"syn-{first_doc + d:08d}"))
+            out.append(
+                Query(
+                    f"What did {name} do about the {topic[0]} and {topic[1]} in {topic[2]}?",
+                    name,
+                    f"syn-{first_doc + d:08d}",
+                )
+            )
         return out
 
     def _topic_words(self, d: int, p: int) -> list[str]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -18,8 +19,14 @@ def _tasks() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
     from rag.bench.size_suite import run_size
     from rag.bench.squad_suite import run_distinct
 
-    return {"size": run_size, "ann": run_ann, "sample": run_sample, "squad": run_squad, "postgres": run_postgres,
-            "squad_distinct": run_distinct}
+    return {
+        "size": run_size,
+        "ann": run_ann,
+        "sample": run_sample,
+        "squad": run_squad,
+        "postgres": run_postgres,
+        "squad_distinct": run_distinct,
+    }
 
 
 def main(argv: list[str]) -> int:

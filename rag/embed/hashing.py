@@ -161,7 +161,7 @@ class _WordCache:
 
 # A forked ingest worker inherits the caches; each lock is held across fork() so that the child's
 # copy is consistent (no other thread half-way through `_add`) and can be released in the child.
-_CACHES: "weakref.WeakSet[_WordCache]" = weakref.WeakSet()
+_CACHES: weakref.WeakSet[_WordCache] = weakref.WeakSet()
 _HELD: list[_WordCache] = []
 
 

@@ -37,16 +37,23 @@ def check_supported(folder: Path) -> int:
         modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
         kinds = {m["type"].rsplit(".", 1)[-1]: m.get("path", "") for m in modules}
         pooling = json.loads((folder / kinds.get("Pooling", "1_Pooling") / "config.json").read_text(encoding="utf-8"))
-        max_length = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8")).get("max_seq_length")
+        max_length = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8")).get(
+            "max_seq_length"
+        )
     except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"backend=onnx needs a saved sentence-transformers model folder ({folder}: {exc});"
-                          " use RAG_EMBEDDER__BACKEND=torch for this model") from exc
+        raise ConfigError(
+            f"backend=onnx needs a saved sentence-transformers model folder ({folder}: {exc});"
+            " use RAG_EMBEDDER__BACKEND=torch for this model"
+        ) from exc
     extra = set(kinds) - _MODULES_OK
     mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
-        v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
+        v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
+    )
     if extra or "Transformer" not in kinds or not mean_only:
-        raise ConfigError(f"backend=onnx runs Transformer + mean pooling models only; {folder.name} has"
-                          f" {sorted(kinds)} with pooling {pooling}; use RAG_EMBEDDER__BACKEND=torch")
+        raise ConfigError(
+            f"backend=onnx runs Transformer + mean pooling models only; {folder.name} has"
+            f" {sorted(kinds)} with pooling {pooling}; use RAG_EMBEDDER__BACKEND=torch"
+        )
     return int(max_length or 512)
 
 
@@ -54,9 +61,12 @@ def exported_model(folder: Path, quantize: str) -> Path:
     """The checked ONNX file for the model in `folder` (exported and cached on first use)."""
     weights = folder / "model.safetensors"
     if not weights.is_file():
-        raise ConfigError(f"backend=onnx exports from model.safetensors, which {folder} lacks; use RAG_EMBEDDER__BACKEND=torch")
-    key = hashlib.sha256(f"{file_sha256(weights)} torch={_version('torch')} ort={_version('onnxruntime')}"
-                         f" quantize={quantize}".encode()).hexdigest()[:16]
+        raise ConfigError(
+            f"backend=onnx exports from model.safetensors, which {folder} lacks; use RAG_EMBEDDER__BACKEND=torch"
+        )
+    key = hashlib.sha256(
+        f"{file_sha256(weights)} torch={_version('torch')} ort={_version('onnxruntime')} quantize={quantize}".encode()
+    ).hexdigest()[:16]
     target = cache_root() / "onnx" / f"{folder.name}-{key}"
     if not target.is_dir():
         _export(folder, target, quantize)
@@ -107,15 +117,23 @@ def _export_files(folder: Path, out: Path, quantize: str) -> None:
             self.inner = model
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     sample = tokenizer(["a b", "a longer sample text"], padding=True, return_tensors="pt")
     axes = {n: {0: "batch", 1: "tokens"} for n in (*_INPUTS, "hidden")}
     with torch.inference_mode():
-        torch.onnx.export(Hidden(), tuple(sample[n] for n in _INPUTS), str(out / "model.onnx"),
-                          input_names=list(_INPUTS), output_names=["hidden"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            Hidden(),
+            tuple(sample[n] for n in _INPUTS),
+            str(out / "model.onnx"),
+            input_names=list(_INPUTS),
+            output_names=["hidden"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
     if quantize == "int8":
         quantize_dynamic(str(out / "model.onnx"), str(out / "model-int8.onnx"), weight_type=QuantType.QInt8)
 
@@ -129,8 +147,10 @@ def _verify(target: Path) -> None:
         path = target / name
         actual = file_sha256(path) if path.is_file() else "missing"
         if actual != expected:
-            raise ConfigError(f"{path} changed since it was exported (sha256 {actual}, recorded {expected});"
-                              f" refusing to load it. Delete {target} to export it again")
+            raise ConfigError(
+                f"{path} changed since it was exported (sha256 {actual}, recorded {expected});"
+                f" refusing to load it. Delete {target} to export it again"
+            )
 
 
 class OnnxEncoder:
@@ -177,4 +197,3 @@ class OnnxEncoder:
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[rows] = pooled / np.maximum(norms, 1e-12)
         return out
-

@@ -42,9 +42,13 @@ def sentence_transformers(argument: str, settings: EmbedderSettings) -> Embedder
 
 
 REGISTRY = Registry(
-    "embedder", ENTRY_POINT_GROUP, setting="RAG_EMBEDDER__NAME (e.g. 'hashing' or 'sentence-transformers:<model>')",
-    builtins={"hashing": "rag.embed.registry:hashing",
-              "sentence-transformers": "rag.embed.registry:sentence_transformers"},
+    "embedder",
+    ENTRY_POINT_GROUP,
+    setting="RAG_EMBEDDER__NAME (e.g. 'hashing' or 'sentence-transformers:<model>')",
+    builtins={
+        "hashing": "rag.embed.registry:hashing",
+        "sentence-transformers": "rag.embed.registry:sentence_transformers",
+    },
 )
 
 

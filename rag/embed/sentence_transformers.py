@@ -68,7 +68,9 @@ def load_model(load: Callable[..., Any], target: str, name: str, **kwargs: Any) 
         return load(target, local_files_only=local or offline, **kwargs)
     except (OSError, ValueError) as exc:
         if local:
-            raise ConfigError(f"cannot load the model in {target}: {exc}; is it a complete saved model folder?") from exc
+            raise ConfigError(
+                f"cannot load the model in {target}: {exc}; is it a complete saved model folder?"
+            ) from exc
         raise ConfigError(
             f"model {name!r} is not in the local Hugging Face cache and cannot be downloaded here ({exc});"
             " download it where there is network (e.g. SentenceTransformer(name).save(folder)) and pass the local path:"
@@ -114,7 +116,9 @@ class SentenceTransformerEmbedder:
             if self.backend == "onnx":  # ONNX Runtime's int8 vectors differ from torch's
                 self.id += ";backend=onnx"
         if self.backend == "onnx" and self.settings.quantize == "bf16":
-            raise ConfigError("embedder quantize=bf16 runs on the torch backend only; use quantize=int8 or none with backend=onnx")
+            raise ConfigError(
+                "embedder quantize=bf16 runs on the torch backend only; use quantize=int8 or none with backend=onnx"
+            )
         self._name = name
         self._model: Any = None
         self._lock = threading.Lock()
@@ -214,12 +218,16 @@ def _onnx_encoder(target: str, name: str, settings: EmbedderSettings) -> Any:
     from rag.embed.onnx_runtime import OnnxEncoder
 
     if not os.path.isdir(target):
-        raise ConfigError(f"backend=onnx exports from a local model folder; {name!r} is neither a folder nor a"
-                          " packaged model: save it with SentenceTransformer(name).save(folder) and pass the folder")
+        raise ConfigError(
+            f"backend=onnx exports from a local model folder; {name!r} is neither a folder nor a"
+            " packaged model: save it with SentenceTransformer(name).save(folder) and pass the folder"
+        )
     if settings.device not in (None, "cpu"):
         raise ConfigError(f"backend=onnx runs on CPU, the device is {settings.device!r}; unset RAG_EMBEDDER__DEVICE")
     try:
-        return OnnxEncoder(Path(target), settings.quantize, settings.threads or os.cpu_count() or 1, settings.batch_size)
+        return OnnxEncoder(
+            Path(target), settings.quantize, settings.threads or os.cpu_count() or 1, settings.batch_size
+        )
     except ImportError as exc:
         raise ConfigError(f"backend=onnx needs onnxruntime and onnx ({exc}); pip install 'rag[onnx]'") from exc
 
@@ -230,7 +238,9 @@ def _quantized(model: Any, device: str) -> Any:
     import torch
 
     if device != "cpu":
-        raise ConfigError(f"embedder quantize=int8 runs on CPU only, the device is {device!r}; set RAG_EMBEDDER__DEVICE=cpu")
+        raise ConfigError(
+            f"embedder quantize=int8 runs on CPU only, the device is {device!r}; set RAG_EMBEDDER__DEVICE=cpu"
+        )
     quantize = torch.ao.quantization.quantize_dynamic
     for module in model:
         inner = getattr(module, "auto_model", None)

@@ -50,7 +50,9 @@ class BM25Baseline:
             for row, query in enumerate(batch):
                 self._cache[query] = (k, list(zip(ids[row].tolist(), scores[row].tolist(), strict=True)))
 
-    def search(self, query: str, k: int | None = None, *, mode: str | None = None, filters: Any = None) -> list[Passage]:
+    def search(
+        self, query: str, k: int | None = None, *, mode: str | None = None, filters: Any = None
+    ) -> list[Passage]:
         """Top-k chunks by BM25; `mode` and `filters` are accepted and ignored."""
         k = min(k or self.top_k, len(self._passages))
         cached = self._cache.get(query)
@@ -69,8 +71,16 @@ class BM25Baseline:
             hits.append(self._passages[int(idx)].model_copy(update={"score": float(score), "rank": rank}))
         return hits
 
-    def ask(self, question: str, history: Any = None, *, top_k: int | None = None, llm: str | None = None,
-            mode: str | None = None, filters: Any = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Any = None,
+        *,
+        top_k: int | None = None,
+        llm: str | None = None,
+        mode: str | None = None,
+        filters: Any = None,
+    ) -> Answer:
         """The naive answer: the best-overlapping sentence of the top three passages, or abstain."""
         started = time.perf_counter()
         passages = self.search(question, k=top_k or self.top_k)
@@ -78,7 +88,9 @@ class BM25Baseline:
         answer = naive_answer(question, passages)
         done = time.perf_counter()
         answer.timings = Timings(
-            retrieve_ms=(retrieved - started) * 1000, generate_ms=(done - retrieved) * 1000, total_ms=(done - started) * 1000
+            retrieve_ms=(retrieved - started) * 1000,
+            generate_ms=(done - retrieved) * 1000,
+            total_ms=(done - started) * 1000,
         )
         return answer
 
@@ -98,11 +110,24 @@ def naive_answer(question: str, passages: Sequence[Passage]) -> Answer:
     passage = passages[i]
     quote = passage.text[start:end]
     citation = Citation(
-        n=i + 1, chunk_id=passage.chunk_id, doc_id=passage.doc_id, title=passage.title, source=passage.source,
-        url=passage.url, date=passage.date, quote=quote, start=passage.start + start, end=passage.start + end,
+        n=i + 1,
+        chunk_id=passage.chunk_id,
+        doc_id=passage.doc_id,
+        title=passage.title,
+        source=passage.source,
+        url=passage.url,
+        date=passage.date,
+        quote=quote,
+        start=passage.start + start,
+        end=passage.start + end,
     )
-    return Answer(question=question, answer=f"{quote} [{i + 1}]", citations=[citation], passages=list(passages),
-                  backend="bm25-naive")
+    return Answer(
+        question=question,
+        answer=f"{quote} [{i + 1}]",
+        citations=[citation],
+        passages=list(passages),
+        backend="bm25-naive",
+    )
 
 
 def chunk_document(doc: Document, max_words: int) -> list[Passage]:
@@ -120,10 +145,19 @@ def chunk_document(doc: Document, max_words: int) -> list[Passage]:
     passages = []
     for ordinal, group in enumerate(g for g in groups if g):
         start, end = group[0][0], group[-1][1]
-        passages.append(Passage(
-            chunk_id=f"{doc_id}#{ordinal}", doc_id=doc_id, text=doc.text[start:end], start=start, end=end,
-            title=doc.title, source=doc.source, url=doc.url, date=doc.date,
-        ))
+        passages.append(
+            Passage(
+                chunk_id=f"{doc_id}#{ordinal}",
+                doc_id=doc_id,
+                text=doc.text[start:end],
+                start=start,
+                end=end,
+                title=doc.title,
+                source=doc.source,
+                url=doc.url,
+                date=doc.date,
+            )
+        )
     return passages
 
 

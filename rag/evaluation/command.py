@@ -79,20 +79,34 @@ def check_gates(summary: dict[str, Any], thresholds: dict[str, float | None]) ->
 def eval_command(
     ctx: typer.Context,
     gold: Annotated[list[Path] | None, typer.Option("--gold", help="gold JSON Lines file, repeatable")] = None,
-    corpus: Annotated[list[str] | None, typer.Option(
-        "--corpus", help="files, folders or globs to index first; several may follow one --corpus")] = None,
-    squad: Annotated[str | None, typer.Option("--squad", help=f"SQuAD v1.1 JSON, or 'default' for {DEFAULT_SQUAD}")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="SQuAD: first N questions, their articles indexed")] = None,
-    index_dir: Annotated[Path | None, typer.Option("--index-dir", help="index to use; with --corpus/--squad a temp dir by default")] = None,
+    corpus: Annotated[
+        list[str] | None,
+        typer.Option("--corpus", help="files, folders or globs to index first; several may follow one --corpus"),
+    ] = None,
+    squad: Annotated[
+        str | None, typer.Option("--squad", help=f"SQuAD v1.1 JSON, or 'default' for {DEFAULT_SQUAD}")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="SQuAD: first N questions, their articles indexed")
+    ] = None,
+    index_dir: Annotated[
+        Path | None, typer.Option("--index-dir", help="index to use; with --corpus/--squad a temp dir by default")
+    ] = None,
     llm: Annotated[str | None, typer.Option("--llm", help="LLM backend for answers")] = None,
     mode: Annotated[str | None, typer.Option("--mode", help="retrieval mode: dense, lexical or hybrid")] = None,
     top_k: Annotated[int | None, typer.Option("--top-k", min=1, help="passages given to the answerer")] = None,
     compare: Annotated[list[str] | None, typer.Option("--compare", help=COMPARE_HELP)] = None,
     out: Annotated[Path | None, typer.Option("--out", help="report folder (default eval/out/<timestamp>)")] = None,
     min_str_em: Annotated[float | None, typer.Option("--min-str-em", help="fail below this STR-EM (0-1)")] = None,
-    min_recall_at_5: Annotated[float | None, typer.Option("--min-recall-at-5", help="fail below this answer recall@5")] = None,
-    min_citation_precision: Annotated[float | None, typer.Option("--min-citation-precision", help="fail below this")] = None,
-    max_false_abstention: Annotated[float | None, typer.Option("--max-false-abstention", help="fail above this")] = None,
+    min_recall_at_5: Annotated[
+        float | None, typer.Option("--min-recall-at-5", help="fail below this answer recall@5")
+    ] = None,
+    min_citation_precision: Annotated[
+        float | None, typer.Option("--min-citation-precision", help="fail below this")
+    ] = None,
+    max_false_abstention: Annotated[
+        float | None, typer.Option("--max-false-abstention", help="fail above this")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="print the summary as JSON on stdout")] = False,
 ) -> None:
     """Evaluate rag on gold questions: retrieval, answers, citations, abstention, latency."""
@@ -107,8 +121,9 @@ def eval_command(
         corpus_items: list[Path | Document] = [*corpus_paths, *documents]
         needs_index = any(c.kind == "rag" and c.chunk_size is None for c in configs)
         with _index(index_dir, corpus_items, settings, needs_index) as (engine, index_meta):
-            results = run_compare(configs, items, rag=engine, corpus=corpus_items, settings=settings,
-                                  progress=not json_output)
+            results = run_compare(
+                configs, items, rag=engine, corpus=corpus_items, settings=settings, progress=not json_output
+            )
     except (RagError, ValueError) as exc:
         if json_output:  # under --json, errors are JSON too (the shape `rag` uses for every command)
             typer.echo(json.dumps({"error": {"message": str(exc), "type": type(exc).__name__, "exit_code": 2}}))
@@ -116,15 +131,24 @@ def eval_command(
             typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     meta = {
-        "timestamp": datetime.now().isoformat(timespec="seconds"), "wall_s": round(time.perf_counter() - started, 3),
-        "questions": len(items), "gold_files": ", ".join(map(str, gold or [])), "squad": squad or "",
-        "limit": limit or 0, **index_meta, "settings": settings.model_dump(mode="json"),
+        "timestamp": datetime.now().isoformat(timespec="seconds"),
+        "wall_s": round(time.perf_counter() - started, 3),
+        "questions": len(items),
+        "gold_files": ", ".join(map(str, gold or [])),
+        "squad": squad or "",
+        "limit": limit or 0,
+        **index_meta,
+        "settings": settings.model_dump(mode="json"),
     }
     out_dir = out or Path("eval/out") / datetime.now().strftime("%Y%m%d-%H%M%S")
     paths, notes = write_reports(results, out_dir, meta)
     primary = _primary(results)
-    thresholds = {"min_str_em": min_str_em, "min_recall_at_5": min_recall_at_5,
-                  "min_citation_precision": min_citation_precision, "max_false_abstention": max_false_abstention}
+    thresholds = {
+        "min_str_em": min_str_em,
+        "min_recall_at_5": min_recall_at_5,
+        "min_citation_precision": min_citation_precision,
+        "max_false_abstention": max_false_abstention,
+    }
     failures = check_gates(primary.summary[ALL], thresholds)
     _print(results, paths, notes, failures, json_output, meta)
     if failures:
@@ -159,7 +183,9 @@ def _configs(specs: Sequence[str], *, mode: str | None, top_k: int | None, llm: 
     if not specs:
         return [EvalConfig(name=mode or "default", mode=mode, top_k=top_k, llm=llm)]
     configs = [parse_compare(spec) for spec in specs]
-    return [c.model_copy(update={"mode": c.mode or mode, "top_k": c.top_k or top_k, "llm": c.llm or llm}) for c in configs]
+    return [
+        c.model_copy(update={"mode": c.mode or mode, "top_k": c.top_k or top_k, "llm": c.llm or llm}) for c in configs
+    ]
 
 
 def _settings() -> Any:
@@ -176,7 +202,9 @@ def _open_engine(index_dir: Path | None, settings: Any, seed_sample: bool) -> An
 
 
 @contextlib.contextmanager
-def _index(index_dir: Path | None, corpus: list[Path | Document], settings: Any, needed: bool) -> Iterator[tuple[Any, dict[str, Any]]]:
+def _index(
+    index_dir: Path | None, corpus: list[Path | Document], settings: Any, needed: bool
+) -> Iterator[tuple[Any, dict[str, Any]]]:
     """The index to evaluate: the given or default one, or the corpus indexed into a temp dir."""
     if not needed:
         yield None, {}
@@ -202,12 +230,20 @@ def _primary(results: Sequence[EvalResult]) -> EvalResult:
     return next((r for r in results if r.config.kind == "rag"), results[0])
 
 
-def _print(results: Sequence[EvalResult], paths: dict[str, Path], notes: list[str], failures: list[str],
-           json_output: bool, meta: dict[str, Any]) -> None:
+def _print(
+    results: Sequence[EvalResult],
+    paths: dict[str, Path],
+    notes: list[str],
+    failures: list[str],
+    json_output: bool,
+    meta: dict[str, Any],
+) -> None:
     if json_output:
         payload = {
             "summary": {r.config.name: r.summary for r in results},
-            "reports": {k: str(v) for k, v in paths.items()}, "notes": notes, "failures": failures,
+            "reports": {k: str(v) for k, v in paths.items()},
+            "notes": notes,
+            "failures": failures,
             "wall_s": meta["wall_s"],
         }
         typer.echo(json.dumps(payload, indent=2))

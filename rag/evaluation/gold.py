@@ -87,7 +87,9 @@ def _parse_line(path: Path, number: int, line: str) -> GoldItem:
     except ValidationError as exc:
         raise GoldError(f"{where}: {_describe(exc)}") from None
     if item.answerable and not [a for a in item.answers if a.strip()]:
-        raise GoldError(f"{where}: `answers` is empty for answerable item {item.id!r}; add answers or set answerable=false")
+        raise GoldError(
+            f"{where}: `answers` is empty for answerable item {item.id!r}; add answers or set answerable=false"
+        )
     return item
 
 

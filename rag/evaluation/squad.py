@@ -29,15 +29,22 @@ def load_squad(path: str | Path, limit: int | None = None) -> tuple[list[Documen
         title = str(article["title"])
         for index, paragraph in enumerate(article["paragraphs"]):
             doc_id = f"{title}/{index}"
-            documents.append(Document(id=doc_id, title=title.replace("_", " "), text=paragraph["context"],
-                                      source=f"squad:{title}"))
+            documents.append(
+                Document(id=doc_id, title=title.replace("_", " "), text=paragraph["context"], source=f"squad:{title}")
+            )
             for qa in paragraph["qas"]:
                 if limit is not None and len(gold) >= limit:
                     break
-                gold.append(GoldItem(
-                    id=str(qa["id"]), question=qa["question"], answers=[a["text"] for a in qa["answers"]],
-                    sources=[doc_id], type="squad", split=SPLIT,
-                ))
+                gold.append(
+                    GoldItem(
+                        id=str(qa["id"]),
+                        question=qa["question"],
+                        answers=[a["text"] for a in qa["answers"]],
+                        sources=[doc_id],
+                        type="squad",
+                        split=SPLIT,
+                    )
+                )
     return documents, gold
 
 

@@ -141,7 +141,7 @@ def _drop_trailing_headlines(lines: list[str]) -> list[str]:
 
 def _looks_like_headline(line: str) -> bool:
     words = line.split()
-    if not 2 <= len(words) <= 20 or line[-1] in ".!?:;,\"”’)":
+    if not 2 <= len(words) <= 20 or line[-1] in '.!?:;,"”’)':
         return False
     long_words = [word for word in words if len(word) > 3 and word[0].isalpha()]
     capitalised = sum(1 for word in long_words if word[0].isupper())

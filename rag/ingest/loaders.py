@@ -155,8 +155,9 @@ def _from_html(data: bytes, rel: str) -> Document:
         raise _Problem("no readable text found in this HTML page")
     title = getattr(found, "title", None) or guess_title(text, Path(rel).stem)
     when = _iso_date(getattr(found, "date", None)) or find_date(text)
-    return Document(text=text, id=rel, title=title, source=rel, url=web_url_or_none(getattr(found, "url", None)),
-                    date=when)
+    return Document(
+        text=text, id=rel, title=title, source=rel, url=web_url_or_none(getattr(found, "url", None)), date=when
+    )
 
 
 def _html_to_text(data: bytes) -> str:
@@ -258,17 +259,17 @@ def guess_title(text: str, fallback: str | None) -> str | None:
 
 
 _MD_RULES = [
-    (re.compile(r"^```.*$|^~~~.*$", re.MULTILINE), ""),                   # code fences (content kept)
-    (re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$", re.MULTILINE), ""),          # horizontal rules
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),                         # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),                          # links -> their text
+    (re.compile(r"^```.*$|^~~~.*$", re.MULTILINE), ""),  # code fences (content kept)
+    (re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$", re.MULTILINE), ""),  # horizontal rules
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> their text
     (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE), r"\1"),  # headings
-    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),                        # block quotes
-    (re.compile(r"^(\s*)[*+]\s+", re.MULTILINE), r"\1- "),                  # list bullets
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),                               # bold
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),      # italics
-    (re.compile(r"`([^`]+)`"), r"\1"),                                      # inline code
-    (re.compile(r"<[^>\n]+>"), ""),                                         # inline HTML tags
+    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),  # block quotes
+    (re.compile(r"^(\s*)[*+]\s+", re.MULTILINE), r"\1- "),  # list bullets
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),  # italics
+    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code
+    (re.compile(r"<[^>\n]+>"), ""),  # inline HTML tags
 ]
 
 

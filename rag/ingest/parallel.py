@@ -55,8 +55,10 @@ def can_fork(embedder: Any) -> bool:
 
 def start_pool(workers: int, embedder: Any, counter: Any, size: int, overlap: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-        initializer=_init, initargs=(embedder, counter, size, overlap),
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_init,
+        initargs=(embedder, counter, size, overlap),
     )
 
 

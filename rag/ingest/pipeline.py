@@ -118,8 +118,15 @@ class Ingestor:
             pool.shutdown(wait=True, cancel_futures=True)
         pending.flush()
 
-    def _accept(self, batch: list[Document | IngestItem], cleaned: Future, report: IngestReport,
-                taken: dict[str, str], embedding: deque, pool: Any) -> None:
+    def _accept(
+        self,
+        batch: list[Document | IngestItem],
+        cleaned: Future,
+        report: IngestReport,
+        taken: dict[str, str],
+        embedding: deque,
+        pool: Any,
+    ) -> None:
         """Report a cleaned batch in input order and send the documents to store on to be embedded."""
         results = iter(cleaned.result())
         accepted: list[tuple[StoredDocument, IngestItem]] = []
@@ -145,12 +152,16 @@ class Ingestor:
         report.items[-1].chunks = len(stored.chunks)
         return stored
 
-    def _check(self, document: Document, text: str, content_hash: str, items: list[IngestItem],
-               taken: dict[str, str]) -> StoredDocument | None:
+    def _check(
+        self, document: Document, text: str, content_hash: str, items: list[IngestItem], taken: dict[str, str]
+    ) -> StoredDocument | None:
         """The document to store (without chunks yet, its item appended), or None with the reason appended."""
         if not text.strip():
-            items.append(IngestItem(doc_id=document.id, source=document.source, status="skipped",
-                                    message="no text left after cleaning"))
+            items.append(
+                IngestItem(
+                    doc_id=document.id, source=document.source, status="skipped", message="no text left after cleaning"
+                )
+            )
             return None
         doc_id = document.id or f"doc-{content_hash[:16]}"
         previous = self.store.document_hash(doc_id)
@@ -159,16 +170,29 @@ class Ingestor:
             return None
         twin = taken.get(content_hash) or self.store.doc_id_for_hash(content_hash)
         if twin is not None and twin != doc_id:
-            items.append(IngestItem(doc_id=doc_id, source=document.source, status="duplicate",
-                                    message=f"same text as {twin}; stored once"))
+            items.append(
+                IngestItem(
+                    doc_id=doc_id,
+                    source=document.source,
+                    status="duplicate",
+                    message=f"same text as {twin}; stored once",
+                )
+            )
             return None
         taken[content_hash] = doc_id
         status = "replaced" if previous is not None else "added"
         items.append(IngestItem(doc_id=doc_id, source=document.source, status=status, chunks=0))
         return StoredDocument(
-            doc_id=doc_id, content_hash=content_hash, text=text, title=document.title,
-            source=document.source, url=document.url, date=document.date,
-            metadata=dict(document.metadata), chunks=[], vectors=np.empty((0, 0), dtype=np.float32),
+            doc_id=doc_id,
+            content_hash=content_hash,
+            text=text,
+            title=document.title,
+            source=document.source,
+            url=document.url,
+            date=document.date,
+            metadata=dict(document.metadata),
+            chunks=[],
+            vectors=np.empty((0, 0), dtype=np.float32),
         )
 
     def _write(self, docs: list[StoredDocument]) -> None:
@@ -212,10 +236,14 @@ def _attach(accepted: list[tuple[StoredDocument, IngestItem]], prepared: Future)
     row = 0
     for (doc, item), count in zip(accepted, counts.tolist(), strict=True):
         rows = slice(row, row + count)
-        doc.chunks = [Chunk(doc.doc_id, ordinal, doc.text[start:end], start, end, tokens)
-                      for ordinal, (start, end, tokens) in enumerate(spans[rows].tolist())]
+        doc.chunks = [
+            Chunk(doc.doc_id, ordinal, doc.text[start:end], start, end, tokens)
+            for ordinal, (start, end, tokens) in enumerate(spans[rows].tolist())
+        ]
         doc.vectors = vectors[rows]
-        doc.chunk_terms = [term_flat[a:b] for a, b in zip(term_starts[rows].tolist(), term_ends[rows].tolist(), strict=True)]
+        doc.chunk_terms = [
+            term_flat[a:b] for a, b in zip(term_starts[rows].tolist(), term_ends[rows].tolist(), strict=True)
+        ]
         doc.chunk_facts = facts[rows]
         item.chunks = count
         row += count

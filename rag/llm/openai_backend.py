@@ -116,8 +116,13 @@ class OpenAILLM(StreamingLLM):
                     detail = f"gave up after {attempt + 1} attempt(s) (RAG_LLM__MAX_RETRIES={self._max_retries}): "
                     raise self._error(detail + failure.detail, timeout=failure.timeout) from failure.__cause__
                 delay = self._delay(attempt, failure.retry_after)
-                log.warning("openai backend: %s; retry %d of %d in %.2fs", self._scrub(failure.detail),
-                            attempt + 1, self._max_retries, delay)
+                log.warning(
+                    "openai backend: %s; retry %d of %d in %.2fs",
+                    self._scrub(failure.detail),
+                    attempt + 1,
+                    self._max_retries,
+                    delay,
+                )
                 time.sleep(delay)
                 attempt += 1
 
@@ -156,7 +161,7 @@ class OpenAILLM(StreamingLLM):
         for line in response.iter_lines():
             if not line.startswith("data:"):
                 continue  # blank separators, ": keep-alive" comments, event:/id: fields
-            data = line[len("data:"):].strip()
+            data = line[len("data:") :].strip()
             if data == "[DONE]":
                 break
             chunk = self._json(data)

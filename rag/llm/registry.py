@@ -20,7 +20,9 @@ ENTRY_POINT_GROUP = "rag.llms"
 LLMFactory = Callable[[Settings], LLMBackend]
 
 REGISTRY = Registry(
-    "LLM backend", ENTRY_POINT_GROUP, setting="RAG_LLM__BACKEND",
+    "LLM backend",
+    ENTRY_POINT_GROUP,
+    setting="RAG_LLM__BACKEND",
     builtins={
         "extractive": "rag.answer.extractive:ExtractiveLLM",
         "openai": "rag.llm.openai_backend:OpenAILLM",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
@@ -129,8 +128,9 @@ class TransformersLLM(StreamingLLM):
             merged = {"role": first["role"], "content": f"{system['content']}\n\n{first['content']}"}
             return self._tokenizer.apply_chat_template([merged, *rest], add_generation_prompt=True, tokenize=False)
 
-    def _generation_kwargs(self, prompt_ids: Any, request: GenerationRequest, streamer: Any,
-                           stop: threading.Event) -> dict[str, Any]:
+    def _generation_kwargs(
+        self, prompt_ids: Any, request: GenerationRequest, streamer: Any, stop: threading.Event
+    ) -> dict[str, Any]:
         tokenizer = self._tokenizer
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         kwargs: dict[str, Any] = {

@@ -43,5 +43,7 @@ class CrossEncoderReranker:
         scored = sorted(zip(passages, (float(s) for s in raw)), key=lambda pair: pair[1], reverse=True)
         out: list[Passage] = []
         for rank, (passage, score) in enumerate(scored, start=1):
-            out.append(passage.model_copy(update={"score": score, "rank": rank, "scores": {**passage.scores, "rerank": score}}))
+            out.append(
+                passage.model_copy(update={"score": score, "rank": rank, "scores": {**passage.scores, "rerank": score}})
+            )
         return out

@@ -11,7 +11,9 @@ import numpy as np
 from rag.config import RETRIEVAL_MODES, RetrievalSettings
 from rag.errors import ConfigError
 from rag.retrieve.focus import FocusQuery, sentence_focus
-from rag.retrieve.fusion import Candidate as _Candidate, fuse, max_norm as _max_norm
+from rag.retrieve.fusion import Candidate as _Candidate
+from rag.retrieve.fusion import fuse
+from rag.retrieve.fusion import max_norm as _max_norm
 from rag.retrieve.weights import resolved_weights, with_tuned_weights
 from rag.text.analyze import terms
 from rag.text.memo import PASSAGE_CHARS, per_text
@@ -47,9 +49,7 @@ class Retriever:
         self.weights = resolved_weights(settings, embedder.id)
         self.reranker = reranker
 
-    def search(
-        self, query: str, k: int, *, mode: str | None = None, filters: Filters | None = None
-    ) -> list[Passage]:
+    def search(self, query: str, k: int, *, mode: str | None = None, filters: Filters | None = None) -> list[Passage]:
         mode = mode or self.settings.mode
         if mode not in MODES:
             raise ConfigError(f"unknown retrieval mode {mode!r}; use one of: {', '.join(MODES)}")

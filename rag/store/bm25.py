@@ -8,12 +8,14 @@ IDF is the non-negative Lucene form ln(1 + (N - df + 0.5) / (df + 0.5)).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.store.terms import query_hashes, term_hashes as _term_hashes
+from rag.store.terms import query_hashes
+from rag.store.terms import term_hashes as _term_hashes
 
 if TYPE_CHECKING:
     from rag.store.lexical import BM25Index
@@ -33,7 +35,7 @@ class SegmentView:
     _norms: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, index: BM25Index, deleted_ids: np.ndarray | None = None) -> "SegmentView":
+    def of(cls, index: BM25Index, deleted_ids: np.ndarray | None = None) -> SegmentView:
         rows = index.rows_for(deleted_ids) if deleted_ids is not None else np.empty(0, dtype=np.int64)
         if index.removed.any():
             rows = np.union1d(rows, np.flatnonzero(index.removed))

@@ -12,9 +12,10 @@ import os
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -96,8 +97,9 @@ class Catalog:
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False only so close() may close every thread's connection.
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30,
-                               factory=_Connection)
+        conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30, factory=_Connection
+        )
         with self._lock:
             self._all.add(conn)
         return conn
@@ -153,8 +155,10 @@ class Catalog:
     def chunk_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
         conn, found = self._reader(), dict[int, tuple]()
         for part in _batches([int(i) for i in ids]):
-            sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id "
-                   f"WHERE c.id IN ({_marks(len(part))})")
+            sql = (
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id "
+                f"WHERE c.id IN ({_marks(len(part))})"
+            )
             found.update((row[0], row) for row in conn.execute(sql, part))
         return found
 
@@ -179,8 +183,10 @@ class Catalog:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def documents(self, offset: int, limit: int) -> list[DocumentInfo]:
-        sql = ("SELECT doc_id, title, source, url, date, content_hash, chunks, chars FROM documents "
-               "ORDER BY doc_id LIMIT ? OFFSET ?")
+        sql = (
+            "SELECT doc_id, title, source, url, date, content_hash, chunks, chars FROM documents "
+            "ORDER BY doc_id LIMIT ? OFFSET ?"
+        )
         keys = ("doc_id", "title", "source", "url", "date", "content_hash", "chunks", "chars")
         return [DocumentInfo(**dict(zip(keys, row))) for row in self._reader().execute(sql, (limit, offset))]
 
@@ -217,14 +223,21 @@ class Catalog:
             conn.executemany("INSERT INTO segments(name, kind, rows, created) VALUES (?,?,?,?)", plan.new_segments)
             conn.executemany(
                 "INSERT INTO documents(doc_id, content_hash, title, source, url, date, metadata, chars, chunks, added) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)", plan.documents)
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                plan.documents,
+            )
             conn.executemany(
                 "INSERT INTO chunks(id, chunk_id, doc_id, ordinal, text, start_char, end_char, n_tokens, facts) "
-                "VALUES (?,?,?,?,?,?,?,?,?)", plan.chunks)
-            conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                             [(key, json.dumps(value)) for key, value in plan.meta.items()])
-            generation = 1 + int(conn.execute("SELECT COALESCE((SELECT value FROM meta WHERE key = 'generation'), 0)")
-                                 .fetchone()[0])
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                plan.chunks,
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                [(key, json.dumps(value)) for key, value in plan.meta.items()],
+            )
+            generation = 1 + int(
+                conn.execute("SELECT COALESCE((SELECT value FROM meta WHERE key = 'generation'), 0)").fetchone()[0]
+            )
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (str(generation),))
             _fail_point("before_commit")
             conn.execute("COMMIT")

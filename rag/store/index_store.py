@@ -5,22 +5,22 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from rag.errors import RagError
 from rag.store import manifest as mf
+from rag.store import rows as catalog_rows
 from rag.store.catalog import Catalog, WritePlan
 from rag.store.fsutil import remove_tree, tree_size
 from rag.store.lock import IndexBusyError, WriteLock
 from rag.store.params import StoreParams
-from rag.store import rows as catalog_rows
 from rag.store.records import StoredChunk, StoredDocument
-from rag.store.segments import Segment, merge_segments, plan_merge, \
-    remove_orphans, segment_name, segment_of_documents
+from rag.store.segments import Segment, merge_segments, plan_merge, remove_orphans, segment_name, segment_of_documents
 from rag.store.snapshot import CatalogState, Snapshot, load_state, make_snapshot
 from rag.types import DocumentInfo, Filters, IndexStats
 
@@ -44,8 +44,15 @@ class IndexStore:
     request) to pick up commits made by other processes, reloading only the segments that changed.
     """
 
-    def __init__(self, path: Path, catalog: Catalog, meta: dict[str, Any], params: StoreParams,
-                 lock: WriteLock, identity: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        catalog: Catalog,
+        meta: dict[str, Any],
+        params: StoreParams,
+        lock: WriteLock,
+        identity: dict[str, Any],
+    ) -> None:
         self.path = path
         self._identity = identity  # embedder_id, dimension, chunking: what a replaced index must match too
         self._reopening = threading.Lock()
@@ -67,8 +74,17 @@ class IndexStore:
         return (Path(path) / CATALOG_FILE).is_file()
 
     @classmethod
-    def open(cls, path: Path, *, embedder_id: str, dimension: int, chunking: dict, create: bool = True,
-             params: StoreParams | None = None, lock_timeout: float = LOCK_TIMEOUT) -> "IndexStore":
+    def open(
+        cls,
+        path: Path,
+        *,
+        embedder_id: str,
+        dimension: int,
+        chunking: dict,
+        create: bool = True,
+        params: StoreParams | None = None,
+        lock_timeout: float = LOCK_TIMEOUT,
+    ) -> IndexStore:
         """Open the index at `path`, creating it when absent (unless `create` is false).
 
         `params` (HNSW, BM25, compaction) default to the ones stored with the index;
@@ -115,8 +131,9 @@ class IndexStore:
 
     def _reload(self) -> None:
         """Load the catalog's current state, reusing every segment already loaded."""
-        state = load_state(self._catalog, self.path / SEGMENTS_DIR, self.params, self._snapshot.by_name(),
-                           self._generation)
+        state = load_state(
+            self._catalog, self.path / SEGMENTS_DIR, self.params, self._snapshot.by_name(), self._generation
+        )
         if state is not None:
             self._install(state)
 
@@ -165,8 +182,9 @@ class IndexStore:
             log.warning("removed segment %s left by an interrupted write", root / orphan)
 
     def _snapshot_of(self, segments: Sequence[Segment], deleted: np.ndarray, previous: Snapshot | None) -> Snapshot:
-        return make_snapshot(segments, deleted, dimension=self._meta["dimension"], k1=self.params.k1,
-                             b=self.params.b, previous=previous)
+        return make_snapshot(
+            segments, deleted, dimension=self._meta["dimension"], k1=self.params.k1, b=self.params.b, previous=previous
+        )
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -179,10 +197,12 @@ class IndexStore:
 
     def doc_id_for_hash(self, content_hash: str) -> str | None:
         return self._catalog.one(
-            "SELECT doc_id FROM documents WHERE content_hash = ? ORDER BY doc_id LIMIT 1", content_hash)
+            "SELECT doc_id FROM documents WHERE content_hash = ? ORDER BY doc_id LIMIT 1", content_hash
+        )
 
-    def dense_search(self, query_vectors: np.ndarray, k: int,
-                     allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def dense_search(
+        self, query_vectors: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of shape (n_queries, k) (a 1-D vector counts as one query); id -1 pads."""
         return self._snapshot.dense_search(query_vectors, k, allowed)
 
@@ -212,9 +232,14 @@ class IndexStore:
 
     def stats(self) -> IndexStats:
         documents, chunks = self._catalog.counts()
-        return IndexStats(documents=documents, chunks=chunks, embedder=self._meta["embedder_id"],
-                          dimension=self._meta["dimension"], segments=len(self._snapshot.segments),
-                          bytes_on_disk=tree_size(self.path))
+        return IndexStats(
+            documents=documents,
+            chunks=chunks,
+            embedder=self._meta["embedder_id"],
+            dimension=self._meta["dimension"],
+            segments=len(self._snapshot.segments),
+            bytes_on_disk=tree_size(self.path),
+        )
 
     # -- writes --------------------------------------------------------------------------
 
@@ -236,13 +261,22 @@ class IndexStore:
             fingerprint = self._meta["fingerprint"]
             for doc_id, content_hash in [*old.items(), *((d.doc_id, d.content_hash) for d in docs)]:
                 fingerprint = mf.fingerprint_update(fingerprint, doc_id, content_hash)
-            plan = WritePlan(remove_docs=list(old), deleted_ids=gone, documents=catalog_rows.document_rows(docs),
-                             chunks=chunk_rows, meta={"next_id": first_id + len(chunk_rows),
-                                                      "next_segment": seq + (len(chunk_rows) > 0),
-                                                      "fingerprint": fingerprint, "updated": mf.now()})
+            plan = WritePlan(
+                remove_docs=list(old),
+                deleted_ids=gone,
+                documents=catalog_rows.document_rows(docs),
+                chunks=chunk_rows,
+                meta={
+                    "next_id": first_id + len(chunk_rows),
+                    "next_segment": seq + (len(chunk_rows) > 0),
+                    "fingerprint": fingerprint,
+                    "updated": mf.now(),
+                },
+            )
             # Files last before the commit: nothing that can fail sits between them and the commit.
-            segment = segment_of_documents(self.path / SEGMENTS_DIR, segment_name(seq), docs, first_id,
-                                           self._meta["dimension"], self.params)
+            segment = segment_of_documents(
+                self.path / SEGMENTS_DIR, segment_name(seq), docs, first_id, self._meta["dimension"], self.params
+            )
             if segment is not None:
                 plan.new_segments.append(catalog_rows.segment_row(segment))
             self._commit(plan, segment, dropped=())
@@ -294,12 +328,15 @@ class IndexStore:
                 return
             seq = int(self._meta["next_segment"])
             parts = [(s.segment, s.deleted) for s in chosen]
-            merged = merge_segments(self.path / SEGMENTS_DIR, segment_name(seq), parts,
-                                    self._meta["dimension"], self.params)
-            plan = WritePlan(drop_segments=[s.segment.name for s in chosen],
-                             forget_deleted=np.concatenate([s.deleted.ids for s in chosen]),
-                             new_segments=[catalog_rows.segment_row(merged)] if merged is not None else [],
-                             meta={"next_segment": seq + 1, "updated": mf.now()})
+            merged = merge_segments(
+                self.path / SEGMENTS_DIR, segment_name(seq), parts, self._meta["dimension"], self.params
+            )
+            plan = WritePlan(
+                drop_segments=[s.segment.name for s in chosen],
+                forget_deleted=np.concatenate([s.deleted.ids for s in chosen]),
+                new_segments=[catalog_rows.segment_row(merged)] if merged is not None else [],
+                meta={"next_segment": seq + 1, "updated": mf.now()},
+            )
             self._commit(plan, merged, dropped=plan.drop_segments)
 
     def _maybe_compact(self) -> None:
@@ -317,8 +354,9 @@ class IndexStore:
     def _write_manifest(self, snapshot: Snapshot) -> None:
         documents, chunks = self._catalog.counts()
         segments = [(s.segment.name, s.segment.kind, s.segment.rows) for s in snapshot.segments]
-        data = mf.render(self._meta, documents=documents, chunks=chunks, deleted=len(snapshot.deleted),
-                         segments=segments)
+        data = mf.render(
+            self._meta, documents=documents, chunks=chunks, deleted=len(snapshot.deleted), segments=segments
+        )
         try:
             mf.write_manifest(self.path / MANIFEST_FILE, data)
         except OSError as exc:  # the catalog is the source of truth; the manifest is rewritten on open
@@ -333,7 +371,7 @@ class IndexStore:
             self._closed = True
             self._catalog.close()
 
-    def __enter__(self) -> "IndexStore":
+    def __enter__(self) -> IndexStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -48,8 +48,15 @@ class BM25Index:
     # -- building ------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, ids: np.ndarray, texts: list[str], *, k1: float = 1.5, b: float = 0.75,
-              terms: list[np.ndarray] | None = None) -> "BM25Index":
+    def build(
+        cls,
+        ids: np.ndarray,
+        texts: list[str],
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+        terms: list[np.ndarray] | None = None,
+    ) -> BM25Index:
         """Postings of `texts`; `terms` (per text, `analyse_terms` of it) skips analysing them again."""
         index = cls(k1=k1, b=b)
         index.add(ids, texts, terms=terms)
@@ -80,9 +87,7 @@ class BM25Index:
         """Re-key columns by sorted term hash and rebuild the CSC matrix."""
         unique, cols = np.unique(row_hashes, return_inverse=True)
         self.ids, self.lengths, self.term_hashes = ids, lengths.astype(np.float32), unique
-        self.matrix = sp.csc_matrix(
-            (tf.astype(np.float32), (rows, cols.reshape(-1))), shape=(len(ids), len(unique))
-        )
+        self.matrix = sp.csc_matrix((tf.astype(np.float32), (rows, cols.reshape(-1))), shape=(len(ids), len(unique)))
         self.matrix.sort_indices()
         self.removed = removed
         self._order = np.argsort(ids, kind="stable")
@@ -94,7 +99,7 @@ class BM25Index:
         return int(len(fresh))
 
     @classmethod
-    def merge(cls, parts: list[tuple["BM25Index", np.ndarray]], *, k1: float = 1.5, b: float = 0.75) -> "BM25Index":
+    def merge(cls, parts: list[tuple[BM25Index, np.ndarray]], *, k1: float = 1.5, b: float = 0.75) -> BM25Index:
         """One index from several, keeping only rows whose `keep` mask is true (compaction)."""
         ids, lengths, rows, hashes, tf = [], [], [], [], []
         offset = 0
@@ -111,8 +116,14 @@ class BM25Index:
         merged = cls(k1=k1, b=b)
         if parts:
             all_ids = np.concatenate(ids)
-            merged._rebuild(all_ids, np.concatenate(lengths), np.concatenate(rows), np.concatenate(hashes),
-                            np.concatenate(tf), np.zeros(len(all_ids), dtype=bool))
+            merged._rebuild(
+                all_ids,
+                np.concatenate(lengths),
+                np.concatenate(rows),
+                np.concatenate(hashes),
+                np.concatenate(tf),
+                np.zeros(len(all_ids), dtype=bool),
+            )
         return merged
 
     # -- lookups -------------------------------------------------------------------------
@@ -153,21 +164,24 @@ class BM25Index:
         m = index.matrix
         with open(path, "wb") as handle:
             np.savez(
-                handle, format=np.array([FORMAT]), ids=index.ids, lengths=index.lengths,
-                term_hashes=index.term_hashes, indptr=m.indptr.astype(np.int64),
-                indices=m.indices.astype(np.int32), tf=m.data.astype(np.float32),
+                handle,
+                format=np.array([FORMAT]),
+                ids=index.ids,
+                lengths=index.lengths,
+                term_hashes=index.term_hashes,
+                indptr=m.indptr.astype(np.int64),
+                indices=m.indices.astype(np.int32),
+                tf=m.data.astype(np.float32),
             )
 
     @classmethod
-    def load(cls, path: Path, *, k1: float = 1.5, b: float = 0.75) -> "BM25Index":
+    def load(cls, path: Path, *, k1: float = 1.5, b: float = 0.75) -> BM25Index:
         try:
             with np.load(path, allow_pickle=False) as data:
                 if int(data["format"][0]) != FORMAT:
                     raise ValueError(f"lexical format {int(data['format'][0])}, expected {FORMAT}")
                 ids, hashes = data["ids"], data["term_hashes"]
-                matrix = sp.csc_matrix(
-                    (data["tf"], data["indices"], data["indptr"]), shape=(len(ids), len(hashes))
-                )
+                matrix = sp.csc_matrix((data["tf"], data["indices"], data["indptr"]), shape=(len(ids), len(hashes)))
                 return cls(ids, data["lengths"], matrix, hashes, k1=k1, b=b)
         except (OSError, ValueError, KeyError, IndexError) as exc:
             raise IndexCorruptError(

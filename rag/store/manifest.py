@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ REBUILD_HINT = "rebuild with `rag index --rebuild PATH...` or use --index-dir fo
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def normalise(value: Any) -> Any:
@@ -25,8 +25,9 @@ def normalise(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True, default=str))
 
 
-def check_compatible(meta: dict[str, Any], path: Path, *, embedder_id: str, dimension: int,
-                     chunking: dict[str, Any]) -> None:
+def check_compatible(
+    meta: dict[str, Any], path: Path, *, embedder_id: str, dimension: int, chunking: dict[str, Any]
+) -> None:
     """Raise IndexMismatchError naming the stored and the requested value of the first difference."""
     checks = [
         ("format version", meta.get("format_version"), FORMAT_VERSION),
@@ -40,8 +41,7 @@ def check_compatible(meta: dict[str, Any], path: Path, *, embedder_id: str, dime
     for what, stored, wanted in checks:
         if stored != wanted:
             raise IndexMismatchError(
-                f"the index at {path} was built with {what} {stored!r}, but {wanted!r} was asked for; "
-                f"{REBUILD_HINT}"
+                f"the index at {path} was built with {what} {stored!r}, but {wanted!r} was asked for; {REBUILD_HINT}"
             )
 
 
@@ -51,12 +51,13 @@ def fingerprint_update(current: str, doc_id: str, content_hash: str) -> str:
     An order-free XOR of per-document hashes can be updated per write, where a hash over the
     sorted list of all documents would reread the whole catalog on every add.
     """
-    digest = hashlib.sha256(f"{doc_id}\0{content_hash}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{doc_id}\0{content_hash}".encode()).hexdigest()
     return f"{int(current, 16) ^ int(digest, 16):064x}"
 
 
-def render(meta: dict[str, Any], *, documents: int, chunks: int, deleted: int,
-           segments: list[tuple[str, str, int]]) -> dict[str, Any]:
+def render(
+    meta: dict[str, Any], *, documents: int, chunks: int, deleted: int, segments: list[tuple[str, str, int]]
+) -> dict[str, Any]:
     """The human-readable manifest; the catalog's meta table stays the source of truth."""
     params = meta.get("params", {})
     return {
@@ -67,10 +68,16 @@ def render(meta: dict[str, Any], *, documents: int, chunks: int, deleted: int,
         "counts": {"documents": documents, "chunks": chunks, "deleted_not_compacted": deleted},
         "segments": [{"name": name, "kind": kind, "rows": rows} for name, kind, rows in segments],
         "dense": dense_policy(meta),
-        "lexical": {"scoring": "okapi-bm25", "k1": params.get("k1"), "b": params.get("b"),
-                    "analyzer": "rag.text.analyze.terms", "term_ids": "blake2b-64"},
-        "compaction": {key: params.get(key) for key in
-                       ("max_segments", "merge_factor", "max_deleted_fraction", "tier_base_rows")},
+        "lexical": {
+            "scoring": "okapi-bm25",
+            "k1": params.get("k1"),
+            "b": params.get("b"),
+            "analyzer": "rag.text.analyze.terms",
+            "term_ids": "blake2b-64",
+        },
+        "compaction": {
+            key: params.get(key) for key in ("max_segments", "merge_factor", "max_deleted_fraction", "tier_base_rows")
+        },
         "created": meta.get("created"),
         "updated": meta.get("updated"),
     }
@@ -83,9 +90,15 @@ def dense_policy(meta: dict[str, Any]) -> dict[str, Any]:
     raw = meta.get("params", {})
     params = StoreParams.from_meta(raw).for_embedder(meta.get("embedder_id") or "")
     above = params.dense_kind(params.flat_max_rows + 1)
-    return {"metric": "inner_product", "flat_max_rows": params.flat_max_rows, "index": params.dense_index,
-            "storage": params.dense_storage, "above_flat_max_rows": above,
-            "hnsw": raw.get("hnsw"), "ivf": raw.get("ivf")}
+    return {
+        "metric": "inner_product",
+        "flat_max_rows": params.flat_max_rows,
+        "index": params.dense_index,
+        "storage": params.dense_storage,
+        "above_flat_max_rows": above,
+        "hnsw": raw.get("hnsw"),
+        "ivf": raw.get("ivf"),
+    }
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:

@@ -32,13 +32,14 @@ class StoreParams:
             raise ValueError(f"dense_index must be auto, {', '.join(KINDS)}; got {self.dense_index!r}")
         check_storage(self.dense_storage)
 
-    def for_embedder(self, embedder_id: str) -> "StoreParams":
+    def for_embedder(self, embedder_id: str) -> StoreParams:
         return replace(self, embedder_id=embedder_id)
 
     def dense_kind(self, rows: int) -> str:
         """The segment kind ('flat', 'hnsw-sq8', ...) a segment of `rows` rows gets."""
-        kind = choose_dense_kind(rows, embedder_id=self.embedder_id, dense_index=self.dense_index,
-                                 flat_max_rows=self.flat_max_rows)
+        kind = choose_dense_kind(
+            rows, embedder_id=self.embedder_id, dense_index=self.dense_index, flat_max_rows=self.flat_max_rows
+        )
         return kind_name(kind, self.dense_storage)
 
     def to_meta(self) -> dict[str, Any]:
@@ -47,7 +48,7 @@ class StoreParams:
         return data
 
     @classmethod
-    def from_meta(cls, data: dict[str, Any]) -> "StoreParams":
+    def from_meta(cls, data: dict[str, Any]) -> StoreParams:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "embedder_id"}
         if isinstance(known.get("hnsw"), dict):
             known["hnsw"] = HNSWParams(**known["hnsw"])

@@ -43,10 +43,14 @@ def open_postgres(settings: Settings, *, create: bool, **manifest: Any) -> Opene
 
 
 REGISTRY = Registry(
-    "index store", ENTRY_POINT_GROUP,
+    "index store",
+    ENTRY_POINT_GROUP,
     setting="RAG_STORE__URL (empty for the folder store, or postgresql://user@host/db)",
-    builtins={"folder": "rag.store.registry:open_folder", "postgresql": "rag.store.registry:open_postgres",
-              "postgres": "rag.store.registry:open_postgres"},
+    builtins={
+        "folder": "rag.store.registry:open_folder",
+        "postgresql": "rag.store.registry:open_postgres",
+        "postgres": "rag.store.registry:open_postgres",
+    },
 )
 
 
@@ -56,7 +60,8 @@ def store_kind(settings: Settings) -> str:
     return url.split("://", 1)[0] if "://" in url else ("folder" if not url else url)
 
 
-def open_store(settings: Settings, *, create: bool, embedder_id: str, dimension: int,
-               chunking: dict[str, Any]) -> OpenedStore:
+def open_store(
+    settings: Settings, *, create: bool, embedder_id: str, dimension: int, chunking: dict[str, Any]
+) -> OpenedStore:
     factory = REGISTRY.factory(store_kind(settings))
     return factory(settings, create=create, embedder_id=embedder_id, dimension=dimension, chunking=chunking)

@@ -13,8 +13,10 @@ from rag.store.params import StoreParams
 from rag.store.records import StoredChunk, StoredDocument
 from rag.store.segments import Segment
 
-def store_meta(catalog: Catalog, embedder_id: str, dimension: int, chunking: dict,
-               params: StoreParams | None) -> dict[str, Any]:
+
+def store_meta(
+    catalog: Catalog, embedder_id: str, dimension: int, chunking: dict, params: StoreParams | None
+) -> dict[str, Any]:
     """The catalog's meta, written first when the index is new or `params` differ; call under the write lock."""
     meta = catalog.meta()
     wanted = mf.normalise(params.to_meta()) if params is not None else None
@@ -26,10 +28,18 @@ def store_meta(catalog: Catalog, embedder_id: str, dimension: int, chunking: dic
 
 
 def initial_meta(embedder_id: str, dimension: int, chunking: dict, params: StoreParams) -> dict[str, Any]:
-    return {"format_version": mf.FORMAT_VERSION, "embedder_id": embedder_id, "dimension": int(dimension),
-            "chunking": mf.normalise(chunking), "params": mf.normalise(params.to_meta()),
-            "created": mf.now(), "updated": mf.now(), "next_id": 0, "next_segment": 0,
-            "fingerprint": mf.EMPTY_FINGERPRINT}
+    return {
+        "format_version": mf.FORMAT_VERSION,
+        "embedder_id": embedder_id,
+        "dimension": int(dimension),
+        "chunking": mf.normalise(chunking),
+        "params": mf.normalise(params.to_meta()),
+        "created": mf.now(),
+        "updated": mf.now(),
+        "next_id": 0,
+        "next_segment": 0,
+        "fingerprint": mf.EMPTY_FINGERPRINT,
+    }
 
 
 def validate(docs: list[StoredDocument], dimension: int) -> None:
@@ -40,14 +50,29 @@ def validate(docs: list[StoredDocument], dimension: int) -> None:
         seen.add(doc.doc_id)
         shape = np.shape(doc.vectors)
         if doc.chunks and shape != (len(doc.chunks), dimension):
-            raise ValueError(f"document {doc.doc_id!r} has {len(doc.chunks)} chunks but vectors of shape "
-                             f"{shape}; expected ({len(doc.chunks)}, {dimension})")
+            raise ValueError(
+                f"document {doc.doc_id!r} has {len(doc.chunks)} chunks but vectors of shape "
+                f"{shape}; expected ({len(doc.chunks)}, {dimension})"
+            )
 
 
 def document_rows(docs: list[StoredDocument]) -> list[tuple]:
     added = mf.now()
-    return [(d.doc_id, d.content_hash, d.title, d.source, d.url, d.date,
-             json.dumps(d.metadata or {}, default=str), len(d.text), len(d.chunks), added) for d in docs]
+    return [
+        (
+            d.doc_id,
+            d.content_hash,
+            d.title,
+            d.source,
+            d.url,
+            d.date,
+            json.dumps(d.metadata or {}, default=str),
+            len(d.text),
+            len(d.chunks),
+            added,
+        )
+        for d in docs
+    ]
 
 
 def chunk_rows(docs: list[StoredDocument], first_id: int) -> list[tuple]:
@@ -55,8 +80,19 @@ def chunk_rows(docs: list[StoredDocument], first_id: int) -> list[tuple]:
     for doc in docs:
         facts = doc.chunk_facts if doc.chunk_facts is not None else [chunk_facts(c.text) for c in doc.chunks]
         for chunk, chunk_fact in zip(doc.chunks, facts, strict=True):
-            rows.append((next_id, f"{doc.doc_id}#{chunk.ordinal}", doc.doc_id, chunk.ordinal, chunk.text,
-                         chunk.start, chunk.end, chunk.n_tokens, chunk_fact))
+            rows.append(
+                (
+                    next_id,
+                    f"{doc.doc_id}#{chunk.ordinal}",
+                    doc.doc_id,
+                    chunk.ordinal,
+                    chunk.text,
+                    chunk.start,
+                    chunk.end,
+                    chunk.n_tokens,
+                    chunk_fact,
+                )
+            )
             next_id += 1
     return rows
 
@@ -67,9 +103,21 @@ def segment_row(segment: Segment) -> tuple[str, str, int, str]:
 
 def stored_chunk(row: tuple) -> StoredChunk:
     id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata, facts = row
-    return StoredChunk(id=id_, chunk_id=chunk_id, doc_id=doc_id, text=text, start=start, end=end, title=title,
-                       source=source, url=url, date=date, ordinal=ordinal, metadata=json.loads(metadata or "{}"),
-                       facts=facts)
+    return StoredChunk(
+        id=id_,
+        chunk_id=chunk_id,
+        doc_id=doc_id,
+        text=text,
+        start=start,
+        end=end,
+        title=title,
+        source=source,
+        url=url,
+        date=date,
+        ordinal=ordinal,
+        metadata=json.loads(metadata or "{}"),
+        facts=facts,
+    )
 
 
 def chunk_facts(text: str) -> bytes:

@@ -50,13 +50,28 @@ def segment_name(sequence: int) -> str:
 
 def new_dense(dimension: int, rows: int, params: StoreParams) -> VectorIndexImpl:
     """The dense index for a new segment: kind from rows and embedder (`StoreParams.dense_kind`)."""
-    return new_vector_index(dimension, rows, flat_max_rows=params.flat_max_rows, hnsw=params.hnsw, ivf=params.ivf,
-                            embedder_id=params.embedder_id, dense_index=params.dense_index,
-                            storage=params.dense_storage)
+    return new_vector_index(
+        dimension,
+        rows,
+        flat_max_rows=params.flat_max_rows,
+        hnsw=params.hnsw,
+        ivf=params.ivf,
+        embedder_id=params.embedder_id,
+        dense_index=params.dense_index,
+        storage=params.dense_storage,
+    )
 
 
-def build_segment(root: Path, name: str, ids: np.ndarray, vectors: np.ndarray, texts: list[str],
-                  dimension: int, params: StoreParams, terms: list[np.ndarray] | None = None) -> Segment:
+def build_segment(
+    root: Path,
+    name: str,
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    texts: list[str],
+    dimension: int,
+    params: StoreParams,
+    terms: list[np.ndarray] | None = None,
+) -> Segment:
     """Index the rows in memory, write them to `root/name` atomically, and return the segment.
 
     `terms` (per text, as `analyse_terms` gives them) spares analysing texts a worker already did.
@@ -69,8 +84,9 @@ def build_segment(root: Path, name: str, ids: np.ndarray, vectors: np.ndarray, t
     return segment
 
 
-def segment_of_documents(root: Path, name: str, docs: list[StoredDocument], first_id: int, dimension: int,
-                         params: StoreParams) -> Segment | None:
+def segment_of_documents(
+    root: Path, name: str, docs: list[StoredDocument], first_id: int, dimension: int, params: StoreParams
+) -> Segment | None:
     """The segment holding the chunks of `docs` under ids from `first_id` on; None when they have none."""
     texts = [c.text for d in docs for c in d.chunks]
     if not texts:
@@ -132,8 +148,9 @@ def remove_orphans(root: Path, keep: set[str]) -> list[str]:
     return orphans
 
 
-def merge_segments(root: Path, name: str, parts: list[tuple[Segment, IdSet]], dimension: int,
-                   params: StoreParams) -> Segment | None:
+def merge_segments(
+    root: Path, name: str, parts: list[tuple[Segment, IdSet]], dimension: int, params: StoreParams
+) -> Segment | None:
     """One segment from several, without their deleted rows; None when no row survives."""
     ids, vectors, lexical_parts = [], [], []
     for segment, deleted in parts:
@@ -166,8 +183,11 @@ def plan_merge(live: dict[str, tuple[int, int]], params: StoreParams) -> list[st
     tiers: dict[int, list[str]] = {}
     for name, (rows, gone) in live.items():
         alive = max(rows - gone, 1)
-        tier = 0 if alive < params.tier_base_rows else 1 + int(math.log(alive / params.tier_base_rows,
-                                                                         params.merge_factor))
+        tier = (
+            0
+            if alive < params.tier_base_rows
+            else 1 + int(math.log(alive / params.tier_base_rows, params.merge_factor))
+        )
         tiers.setdefault(tier, []).append(name)
     for tier in sorted(tiers):
         if len(tiers[tier]) >= params.merge_factor:

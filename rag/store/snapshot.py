@@ -6,9 +6,10 @@ in a new snapshot is never seen half-done.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -59,8 +60,9 @@ class Snapshot:
             if not len(allowed_set):
                 return empty_hits(len(queries), k)
         parts = [
-            live.segment.dense.search(queries, k, allowed_set,
-                                      exclude=None if allowed_set is not None else live.deleted)
+            live.segment.dense.search(
+                queries, k, allowed_set, exclude=None if allowed_set is not None else live.deleted
+            )
             for live in self.segments
         ]
         scores = np.concatenate([p[0] for p in parts], axis=1)
@@ -82,7 +84,12 @@ class Snapshot:
 
 
 def make_snapshot(
-    segments: Sequence[Segment], deleted: np.ndarray, *, dimension: int, k1: float, b: float,
+    segments: Sequence[Segment],
+    deleted: np.ndarray,
+    *,
+    dimension: int,
+    k1: float,
+    b: float,
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """A snapshot over `segments`, reusing the per-segment state of `previous` where unchanged."""
@@ -111,16 +118,19 @@ class CatalogState:
     deleted: np.ndarray
 
 
-def load_state(catalog: Catalog, root: Path, params: StoreParams, loaded: dict[str, LiveSegment],
-               known_generation: int) -> CatalogState | None:
+def load_state(
+    catalog: Catalog, root: Path, params: StoreParams, loaded: dict[str, LiveSegment], known_generation: int
+) -> CatalogState | None:
     """The catalog's current state, reusing the `loaded` segments; None when it is `known_generation`."""
     for attempt in range(_LOAD_TRIES):
         generation, meta, listed, deleted = catalog.read_state()
         if generation == known_generation:
             return None
         try:
-            segments = [loaded[name].segment if name in loaded else load_segment(root, name, rows, params)
-                        for name, _kind, rows in listed]
+            segments = [
+                loaded[name].segment if name in loaded else load_segment(root, name, rows, params)
+                for name, _kind, rows in listed
+            ]
         except IndexCorruptError:
             # A compaction elsewhere may have dropped a listed segment since we read the list.
             if attempt + 1 < _LOAD_TRIES and catalog.generation() != generation:

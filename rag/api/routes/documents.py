@@ -85,8 +85,10 @@ def _indexed_or_422(report: IngestReport, what: str) -> IngestReport:
         return report
     reasons = "; ".join(f"{item.source or item.doc_id}: {item.message}" for item in report.items[:5])
     raise ApiError(
-        422, f"no {what} could be indexed ({len(report.items)} tried): {reasons}",
-        type="nothing_indexed", details=report.model_dump(mode="json"),
+        422,
+        f"no {what} could be indexed ({len(report.items)} tried): {reasons}",
+        type="nothing_indexed",
+        details=report.model_dump(mode="json"),
     )
 
 

@@ -26,8 +26,13 @@ async def readyz(runtime: RuntimeDep) -> Ready:
     """The index is open and the LLM backend loaded; 503 until then (or when loading failed)."""
     rag = await get_rag(runtime)
     stats = await run_in_threadpool(rag.stats)
-    return Ready(status="ready", documents=stats.documents, chunks=stats.chunks,
-                 embedder=stats.embedder, llm=runtime.settings.llm.backend)
+    return Ready(
+        status="ready",
+        documents=stats.documents,
+        chunks=stats.chunks,
+        embedder=stats.embedder,
+        llm=runtime.settings.llm.backend,
+    )
 
 
 @router.get(

@@ -7,7 +7,7 @@ document text is rendered as text, and the policy is the second line of defence.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from fastapi import APIRouter
@@ -36,7 +36,7 @@ _HEADERS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_files() -> dict[str, bytes]:
     """The page's files by name; only these are ever served (no path from the request touches disk)."""
     folder = resources.files("rag.web")

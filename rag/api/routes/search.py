@@ -18,7 +18,5 @@ async def search(body: SearchRequest, rag: RagDep, settings: SettingsDep) -> Sea
     """Retrieve passages for a query (dense, lexical or hybrid) with their scores."""
     check_text(body.query, "query", settings.server)
     check_top_k(body.top_k, settings.server)
-    passages = await run_in_threadpool(
-        lambda: rag.search(body.query, body.top_k, filters=body.filters, mode=body.mode)
-    )
+    passages = await run_in_threadpool(lambda: rag.search(body.query, body.top_k, filters=body.filters, mode=body.mode))
     return SearchResponse(passages=passages)

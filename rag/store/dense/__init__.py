@@ -44,17 +44,48 @@ from rag.store.dense.threads import (
 VectorIndexImpl = FlatIndex | HNSWIndex | IVFIndex
 
 __all__ = [
-    "DEFAULT_BLAS_THRESHOLD", "DEFAULT_THREADS", "EXACT_ALLOWED_MAX", "FLAT_MAX_ROWS", "KINDS", "STORAGES",
-    "FlatIndex", "HNSWIndex", "HNSWParams", "IVFIndex", "IVFParams", "IdMapped", "IdSet", "IdsLike",
-    "VectorIndexImpl", "as_idset", "as_queries", "build_threads", "check_storage", "choose_dense_kind",
-    "clean_hits", "configure_faiss", "empty_hits", "is_hashing_embedder", "kind_name", "load_vector_index",
-    "new_vector_index", "use_search_threads",
+    "DEFAULT_BLAS_THRESHOLD",
+    "DEFAULT_THREADS",
+    "EXACT_ALLOWED_MAX",
+    "FLAT_MAX_ROWS",
+    "KINDS",
+    "STORAGES",
+    "FlatIndex",
+    "HNSWIndex",
+    "HNSWParams",
+    "IVFIndex",
+    "IVFParams",
+    "IdMapped",
+    "IdSet",
+    "IdsLike",
+    "VectorIndexImpl",
+    "as_idset",
+    "as_queries",
+    "build_threads",
+    "check_storage",
+    "choose_dense_kind",
+    "clean_hits",
+    "configure_faiss",
+    "empty_hits",
+    "is_hashing_embedder",
+    "kind_name",
+    "load_vector_index",
+    "new_vector_index",
+    "use_search_threads",
 ]
 
 
-def new_vector_index(dimension: int, rows: int, *, flat_max_rows: int = FLAT_MAX_ROWS,
-                     hnsw: HNSWParams = HNSWParams(), ivf: IVFParams = IVFParams(), embedder_id: str = "",
-                     dense_index: str = "auto", storage: str = "float32") -> VectorIndexImpl:
+def new_vector_index(
+    dimension: int,
+    rows: int,
+    *,
+    flat_max_rows: int = FLAT_MAX_ROWS,
+    hnsw: HNSWParams = HNSWParams(),
+    ivf: IVFParams = IVFParams(),
+    embedder_id: str = "",
+    dense_index: str = "auto",
+    storage: str = "float32",
+) -> VectorIndexImpl:
     """The index `choose_dense_kind` picks for `rows` rows, over `storage` codes."""
     kind = choose_dense_kind(rows, embedder_id=embedder_id, dense_index=dense_index, flat_max_rows=flat_max_rows)
     if kind == "hnsw":

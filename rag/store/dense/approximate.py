@@ -62,8 +62,14 @@ class HNSWIndex(_Approximate):
 
     base_kind = "hnsw"
 
-    def __init__(self, dimension: int, params: HNSWParams = HNSWParams(), storage: str = "float32", *,
-                 _index: faiss.IndexIDMap2 | None = None) -> None:
+    def __init__(
+        self,
+        dimension: int,
+        params: HNSWParams = HNSWParams(),
+        storage: str = "float32",
+        *,
+        _index: faiss.IndexIDMap2 | None = None,
+    ) -> None:
         inner: Any  # faiss's stubs type each index class apart; all of them are faiss.Index
         if _index is None:
             if check_storage(storage) == "float32":
@@ -100,8 +106,15 @@ class IVFIndex(_Approximate):
 
     base_kind = "ivf"
 
-    def __init__(self, dimension: int, params: IVFParams = IVFParams(), storage: str = "float32", *,
-                 rows: int = 0, _index: faiss.IndexIDMap2 | None = None) -> None:
+    def __init__(
+        self,
+        dimension: int,
+        params: IVFParams = IVFParams(),
+        storage: str = "float32",
+        *,
+        rows: int = 0,
+        _index: faiss.IndexIDMap2 | None = None,
+    ) -> None:
         inner: Any  # as in HNSWIndex
         quantizer: Any
         if _index is None:
@@ -111,15 +124,17 @@ class IVFIndex(_Approximate):
             if storage == "float32":
                 inner = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
             else:
-                inner = faiss.IndexIVFScalarQuantizer(quantizer, dimension, nlist, QTYPES[storage],
-                                                      faiss.METRIC_INNER_PRODUCT)
+                inner = faiss.IndexIVFScalarQuantizer(
+                    quantizer, dimension, nlist, QTYPES[storage], faiss.METRIC_INNER_PRODUCT
+                )
             inner.own_fields = True
             quantizer.this.disown()
             _index = faiss.IndexIDMap2(inner)
         else:
             inner = faiss.downcast_index(_index.index)
-            storage = ("float32" if isinstance(inner, faiss.IndexIVFFlat)
-                       else STORAGE_OF_QTYPE.get(int(inner.sq.qtype), ""))
+            storage = (
+                "float32" if isinstance(inner, faiss.IndexIVFFlat) else STORAGE_OF_QTYPE.get(int(inner.sq.qtype), "")
+            )
         inner.make_direct_map()  # reconstruct_n (compaction) needs it
         super().__init__(_index, inner)
         self.storage = storage
@@ -130,8 +145,9 @@ class IVFIndex(_Approximate):
             if not self._inner.is_trained:
                 nlist = int(self._inner.nlist)
                 if len(vectors) < nlist:
-                    raise ValueError(f"an IVF index with {nlist} lists needs at least {nlist} rows to train, "
-                                     f"got {len(vectors)}")
+                    raise ValueError(
+                        f"an IVF index with {nlist} lists needs at least {nlist} rows to train, got {len(vectors)}"
+                    )
                 step = max(1, len(vectors) // (nlist * _IVF_TRAIN_ROWS_PER_LIST))
                 self._inner.train(vectors[::step])
             self._index.add_with_ids(vectors, ids)

@@ -85,8 +85,9 @@ class IdMapped:
 
     def save(self, path: Path) -> None:
         if len(self._removed):
-            raise ValueError(f"save() after remove() on a {self.base_kind} index would resurrect removed ids; "
-                             "rebuild it instead")
+            raise ValueError(
+                f"save() after remove() on a {self.base_kind} index would resurrect removed ids; rebuild it instead"
+            )
         faiss.write_index(self._index, str(path))
 
     def search(

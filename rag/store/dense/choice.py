@@ -30,7 +30,7 @@ class IVFParams:
     def lists_for(self, rows: int) -> int:
         if self.nlist > 0:
             return self.nlist
-        return int(min(max(16, 4 * round(rows ** 0.5)), 65536))
+        return int(min(max(16, 4 * round(rows**0.5)), 65536))
 
 
 KINDS = ("flat", "hnsw", "ivf")
@@ -52,8 +52,9 @@ def is_hashing_embedder(embedder_id: str) -> bool:
     return embedder_id.startswith("hashing")
 
 
-def choose_dense_kind(rows: int, *, embedder_id: str = "", dense_index: str = "auto",
-                      flat_max_rows: int = FLAT_MAX_ROWS) -> str:
+def choose_dense_kind(
+    rows: int, *, embedder_id: str = "", dense_index: str = "auto", flat_max_rows: int = FLAT_MAX_ROWS
+) -> str:
     """'flat', 'hnsw' or 'ivf' for a segment of `rows` rows.
 
     Up to `flat_max_rows` always exact. Above it `dense_index` decides: "flat"/"hnsw"/"ivf" force

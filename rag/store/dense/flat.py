@@ -19,8 +19,7 @@ class FlatIndex(IdMapped):
 
     base_kind = "flat"
 
-    def __init__(self, dimension: int, storage: str = "float32", *,
-                 _index: faiss.IndexIDMap2 | None = None) -> None:
+    def __init__(self, dimension: int, storage: str = "float32", *, _index: faiss.IndexIDMap2 | None = None) -> None:
         inner: Any  # faiss's stubs type each index class apart; all of them are faiss.Index
         if _index is None:
             if check_storage(storage) == "float32":

@@ -33,7 +33,8 @@ def configure_faiss(threads: int | None = None, blas_threshold: int | None = Non
     _search_threads = threads
     _thread_state.threads = threads
     faiss.cvar.distance_compute_blas_threshold = int(
-        DEFAULT_BLAS_THRESHOLD if blas_threshold is None else blas_threshold)
+        DEFAULT_BLAS_THRESHOLD if blas_threshold is None else blas_threshold
+    )
     _configured = True
 
 

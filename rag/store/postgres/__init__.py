@@ -18,8 +18,9 @@ def open_postgres_store(settings: StoreSettings, **kwargs: Any) -> PostgresStore
     try:
         from rag.store.postgres.store import PostgresStore
     except ImportError as exc:
-        raise ConfigError(f"store.url names a PostgreSQL database, but {exc.name or 'psycopg'} is not installed; "
-                          f"{INSTALL_HINT}") from exc
+        raise ConfigError(
+            f"store.url names a PostgreSQL database, but {exc.name or 'psycopg'} is not installed; {INSTALL_HINT}"
+        ) from exc
     return PostgresStore.open(settings, **kwargs)
 
 

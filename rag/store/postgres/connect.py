@@ -36,8 +36,10 @@ def describe(url: str) -> str:
 
 def check_url(url: str) -> None:
     if not url.startswith(SCHEMES):
-        raise ConfigError(f"store.url must be a postgresql://user:password@host:port/dbname URL (or empty for the "
-                          f"index folder); got one starting {url.split(':', 1)[0]!r} (RAG_STORE__URL)")
+        raise ConfigError(
+            f"store.url must be a postgresql://user:password@host:port/dbname URL (or empty for the "
+            f"index folder); got one starting {url.split(':', 1)[0]!r} (RAG_STORE__URL)"
+        )
     try:
         conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
@@ -51,7 +53,8 @@ def connect_once(url: str, settings: StoreSettings) -> Connection:
     except psycopg.OperationalError as exc:
         raise StoreUnavailableError(
             f"cannot connect to PostgreSQL at {describe(url)}: {_first_line(exc)}; check store.url "
-            "(RAG_STORE__URL) and that the server is running") from exc
+            "(RAG_STORE__URL) and that the server is running"
+        ) from exc
 
 
 def ensure_pgvector(conn: Connection, url: str) -> None:
@@ -62,10 +65,16 @@ def ensure_pgvector(conn: Connection, url: str) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     except psycopg.errors.UniqueViolation:  # another process created it at the same moment
         return
-    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.FeatureNotSupported,
-            psycopg.errors.UndefinedFile, psycopg.errors.UndefinedObject) as exc:
-        raise ConfigError(f"the database at {describe(url)} has no pgvector extension and this user cannot add it "
-                          f"({_first_line(exc)}); {PGVECTOR_HELP}") from exc
+    except (
+        psycopg.errors.InsufficientPrivilege,
+        psycopg.errors.FeatureNotSupported,
+        psycopg.errors.UndefinedFile,
+        psycopg.errors.UndefinedObject,
+    ) as exc:
+        raise ConfigError(
+            f"the database at {describe(url)} has no pgvector extension and this user cannot add it "
+            f"({_first_line(exc)}); {PGVECTOR_HELP}"
+        ) from exc
 
 
 def open_pool(url: str, settings: StoreSettings) -> ConnectionPool:
@@ -83,8 +92,12 @@ def open_pool(url: str, settings: StoreSettings) -> ConnectionPool:
             log.warning("pgvector before 0.8: filtered HNSW searches may return fewer than k hits")
 
     pool = ConnectionPool(
-        url, min_size=settings.pool_min, max_size=max(settings.pool_max, settings.pool_min, 1),
-        timeout=settings.connect_timeout, open=False, configure=configure,
+        url,
+        min_size=settings.pool_min,
+        max_size=max(settings.pool_max, settings.pool_min, 1),
+        timeout=settings.connect_timeout,
+        open=False,
+        configure=configure,
         kwargs={"autocommit": True, "connect_timeout": _seconds(settings.connect_timeout)},
         name=f"rag-{settings.name}",
     )
@@ -100,11 +113,13 @@ def unavailable_as_error(url: str) -> Iterator[None]:
     except PoolTimeout as exc:
         raise StoreUnavailableError(
             f"no PostgreSQL connection to {describe(url)} became free or could be opened in time ({exc}); "
-            "the database may be down or overloaded; retry shortly") from exc
+            "the database may be down or overloaded; retry shortly"
+        ) from exc
     except psycopg.OperationalError as exc:
         raise StoreUnavailableError(
             f"lost the connection to PostgreSQL at {describe(url)} ({_first_line(exc)}); a write in flight is "
-            "committed whole or not at all; retry when the database is back") from exc
+            "committed whole or not at all; retry when the database is back"
+        ) from exc
 
 
 def _seconds(timeout: float) -> int:

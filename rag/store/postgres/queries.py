@@ -56,7 +56,8 @@ def filter_condition(schema: str, filters: Filters) -> tuple[sql.Composable, dic
         where.append(sql.SQL("substr(d.date, 1, length(%(f_to)s)) <= %(f_to)s"))
         params["f_to"] = filters.date_to
     condition = sql.SQL("c.doc_id IN (SELECT d.doc_id FROM {}.documents d WHERE {})").format(
-        sql.Identifier(schema), sql.SQL(" AND ").join(where))
+        sql.Identifier(schema), sql.SQL(" AND ").join(where)
+    )
     return condition, params
 
 
@@ -90,16 +91,21 @@ def lexical_query(schema: str, where: sql.Composable | None, k1: float, b: float
             SELECT x.chunk, x.tf, x.dl FROM {s}.postings x WHERE x.term = q.term OFFSET 0) AS p
         {chunk_filter}
         GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s""").format(
-        s=s, k1p=sql.Literal(float(k1) + 1.0), k1=sql.Literal(float(k1)), b=sql.Literal(float(b)),
-        chunk_filter=chunk_filter)
+        s=s,
+        k1p=sql.Literal(float(k1) + 1.0),
+        k1=sql.Literal(float(k1)),
+        b=sql.Literal(float(b)),
+        chunk_filter=chunk_filter,
+    )
 
 
 def dense_query(schema: str, where: sql.Composable | None) -> sql.Composed:
     """Top-k by inner product (`<#>` is its negative; one parameter for both uses, so it is computed once);
     parameters: vector, k, and the filter's."""
-    return sql.SQL("SELECT c.id, c.embedding <#> %(vector)s AS distance FROM {}.chunks c {} "
-                   "ORDER BY c.embedding <#> %(vector)s LIMIT %(k)s").format(
-        sql.Identifier(schema), where or sql.SQL(""))
+    return sql.SQL(
+        "SELECT c.id, c.embedding <#> %(vector)s AS distance FROM {}.chunks c {} "
+        "ORDER BY c.embedding <#> %(vector)s LIMIT %(k)s"
+    ).format(sql.Identifier(schema), where or sql.SQL(""))
 
 
 def idf(n: float, df: np.ndarray) -> np.ndarray:

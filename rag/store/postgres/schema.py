@@ -22,8 +22,10 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 def schema_name(index_name: str) -> str:
     if not NAME_PATTERN.match(index_name):
-        raise ConfigError(f"index name {index_name!r} is not usable in PostgreSQL; use 1-40 lower-case letters, "
-                          "digits or underscores, starting with a letter (RAG_STORE__NAME)")
+        raise ConfigError(
+            f"index name {index_name!r} is not usable in PostgreSQL; use 1-40 lower-case letters, "
+            "digits or underscores, starting with a letter (RAG_STORE__NAME)"
+        )
     return SCHEMA_PREFIX + index_name
 
 
@@ -57,7 +59,8 @@ def _tables(dimension: int, hnsw: dict[str, int] | None) -> list[str]:
     if hnsw is not None:
         statements.append(
             f"CREATE INDEX chunks_embedding_hnsw ON {{s}}.chunks USING hnsw (embedding vector_ip_ops) "
-            f"WITH (m = {int(hnsw['m'])}, ef_construction = {int(hnsw['ef_construction'])})")
+            f"WITH (m = {int(hnsw['m'])}, ef_construction = {int(hnsw['ef_construction'])})"
+        )
     return statements
 
 
@@ -77,8 +80,9 @@ def create(conn: Connection, schema: str, meta: dict[str, Any], hnsw: dict[str, 
 
 
 def write_meta(conn: Connection, schema: str, meta: dict[str, Any]) -> None:
-    query = sql.SQL("INSERT INTO {}.meta (key, value) VALUES (%s, %s) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value").format(sql.Identifier(schema))
+    query = sql.SQL(
+        "INSERT INTO {}.meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    ).format(sql.Identifier(schema))
     for key, value in meta.items():
         conn.execute(query, (key, Jsonb(value)))
 
@@ -89,7 +93,8 @@ def read_meta(conn: Connection, schema: str) -> dict[str, Any]:
     if meta.get("layout_version") != LAYOUT_VERSION:
         raise IndexMismatchError(
             f"the PostgreSQL index in schema {schema} has table layout {meta.get('layout_version')!r}, this rag "
-            f"reads layout {LAYOUT_VERSION}; rebuild it with `rag index --rebuild PATH...`")
+            f"reads layout {LAYOUT_VERSION}; rebuild it with `rag index --rebuild PATH...`"
+        )
     return meta
 
 

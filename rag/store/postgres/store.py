@@ -34,8 +34,9 @@ T = TypeVar("T")
 class PostgresStore:
     """One named index in a PostgreSQL database (tables in schema `rag_<name>`)."""
 
-    def __init__(self, url: str, settings: StoreSettings, schema_name: str, meta: dict[str, Any],
-                 pool: Any, created: bool) -> None:
+    def __init__(
+        self, url: str, settings: StoreSettings, schema_name: str, meta: dict[str, Any], pool: Any, created: bool
+    ) -> None:
         self._url = url
         self.settings = settings
         self.schema = schema_name
@@ -52,8 +53,16 @@ class PostgresStore:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: StoreSettings, *, embedder_id: str, dimension: int, chunking: dict,
-             create: bool = True, index_name: str | None = None) -> "PostgresStore":
+    def open(
+        cls,
+        settings: StoreSettings,
+        *,
+        embedder_id: str,
+        dimension: int,
+        chunking: dict,
+        create: bool = True,
+        index_name: str | None = None,
+    ) -> PostgresStore:
         """Open (or, unless `create` is false, create) index `index_name` (default settings.name)."""
         from rag.store.index_store import IndexNotFoundError
 
@@ -65,12 +74,19 @@ class PostgresStore:
             connect.ensure_pgvector(conn, url)
             meta, created = _open_schema(conn, name, embedder_id, dimension, chunking, settings, create)
             if meta is None:
-                raise IndexNotFoundError(f"no index {settings.name!r} in PostgreSQL at {connect.describe(url)}; "
-                                         "build one with `rag index PATH...` first")
+                raise IndexNotFoundError(
+                    f"no index {settings.name!r} in PostgreSQL at {connect.describe(url)}; "
+                    "build one with `rag index PATH...` first"
+                )
         where = f"postgresql://{connect.describe(url)} index {settings.name!r}"
         try:
-            mf.check_compatible(meta, where, embedder_id=embedder_id, dimension=dimension,  # type: ignore[arg-type]
-                                chunking=chunking)
+            mf.check_compatible(
+                meta,
+                where,
+                embedder_id=embedder_id,
+                dimension=dimension,  # type: ignore[arg-type]
+                chunking=chunking,
+            )
         except IndexMismatchError as exc:  # the folder store's hint names --index-dir; here it is the name
             raise IndexMismatchError(str(exc).replace("use --index-dir", "set RAG_STORE__NAME")) from None
         return cls(url, settings, name, meta, connect.open_pool(url, settings), created)
@@ -79,8 +95,11 @@ class PostgresStore:
     def manifest(self) -> dict[str, Any]:
         documents, chunks = self._counts()
         rendered = mf.render(self._meta, documents=documents, chunks=chunks, deleted=0, segments=[])
-        rendered["dense"] = {"metric": "inner_product", "index": self._meta.get("dense_index"),
-                             "hnsw": self._meta.get("hnsw")}
+        rendered["dense"] = {
+            "metric": "inner_product",
+            "index": self._meta.get("dense_index"),
+            "hnsw": self._meta.get("hnsw"),
+        }
         rendered["store"] = {"kind": "postgresql", "schema": self.schema, "version": self.version()}
         return rendered
 
@@ -124,11 +143,14 @@ class PostgresStore:
         return self._one(self._sql("SELECT content_hash FROM {s}.documents WHERE doc_id = %s"), (doc_id,))
 
     def doc_id_for_hash(self, content_hash: str) -> str | None:
-        return self._one(self._sql(
-            "SELECT doc_id FROM {s}.documents WHERE content_hash = %s ORDER BY doc_id LIMIT 1"), (content_hash,))
+        return self._one(
+            self._sql("SELECT doc_id FROM {s}.documents WHERE content_hash = %s ORDER BY doc_id LIMIT 1"),
+            (content_hash,),
+        )
 
-    def dense_search(self, query_vectors: np.ndarray, k: int,
-                     allowed: ChunkFilter | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def dense_search(
+        self, query_vectors: np.ndarray, k: int, allowed: ChunkFilter | np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of shape (n_queries, k), best first; id -1 / score -inf pad missing hits."""
         queries_2d = np.atleast_2d(np.asarray(query_vectors, dtype=np.float32))
         scores = np.full((len(queries_2d), max(k, 0)), -np.inf, dtype=np.float32)
@@ -148,17 +170,22 @@ class PostgresStore:
         self._read(search)
         return scores, ids
 
-    def lexical_search(self, query: str, k: int,
-                       allowed: ChunkFilter | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def lexical_search(
+        self, query: str, k: int, allowed: ChunkFilter | np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Okapi BM25: (scores, ids), 1-D, at most k, best first; only chunks sharing a term with the query."""
         hashes, qtf = query_hashes(query)
         if k <= 0 or not len(hashes):
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         where, params = queries.restriction(allowed)
-        rows = self._run(queries.lexical_query(self.schema, where, self.params.k1, self.params.b),
-                         {**params, "terms": hashes.view(np.int64).tolist(), "qtf": qtf.astype(float).tolist(), "k": k})
-        return (np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)),
-                np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+        rows = self._run(
+            queries.lexical_query(self.schema, where, self.params.k1, self.params.b),
+            {**params, "terms": hashes.view(np.int64).tolist(), "qtf": qtf.astype(float).tolist(), "k": k},
+        )
+        return (
+            np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows)),
+            np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+        )
 
     def term_idf(self, words: list[str]) -> dict[str, float]:
         """BM25 IDF of analysed terms over the live chunks (same formula as scoring)."""
@@ -166,9 +193,13 @@ class PostgresStore:
         if not unique:
             return {}
         hashes = term_hashes(unique).view(np.int64)
-        rows = self._run(self._sql(
-            "SELECT t.term, coalesce(x.df, 0), (SELECT chunks FROM {s}.state) FROM unnest(%s::bigint[]) AS t(term) "
-            "LEFT JOIN {s}.terms x ON x.term = t.term"), (hashes.tolist(),))
+        rows = self._run(
+            self._sql(
+                "SELECT t.term, coalesce(x.df, 0), (SELECT chunks FROM {s}.state) FROM unnest(%s::bigint[]) AS t(term) "
+                "LEFT JOIN {s}.terms x ON x.term = t.term"
+            ),
+            (hashes.tolist(),),
+        )
         n = float(rows[0][2]) if rows else 0.0
         if n == 0:
             return {}
@@ -181,10 +212,14 @@ class PostgresStore:
         wanted = [int(i) for i in ids]
         if not wanted:
             return []
-        rows = self._run(self._sql(
-            "SELECT c.id, c.doc_id || '#' || c.ordinal, c.doc_id, c.text, c.start_char, c.end_char, c.ordinal, "
-            "d.title, d.source, d.url, d.date, d.metadata FROM {s}.chunks c JOIN {s}.documents d USING (doc_id) "
-            "WHERE c.id = ANY(%s::bigint[])"), (wanted,))
+        rows = self._run(
+            self._sql(
+                "SELECT c.id, c.doc_id || '#' || c.ordinal, c.doc_id, c.text, c.start_char, c.end_char, c.ordinal, "
+                "d.title, d.source, d.url, d.date, d.metadata FROM {s}.chunks c JOIN {s}.documents d USING (doc_id) "
+                "WHERE c.id = ANY(%s::bigint[])"
+            ),
+            (wanted,),
+        )
         by_id = {r[0]: r for r in rows}
         return [_stored_chunk(by_id[i]) for i in wanted if i in by_id]
 
@@ -193,17 +228,26 @@ class PostgresStore:
         if filters is None or filters.is_empty():
             return None
         condition, params = queries.filter_condition(self.schema, filters)
-        count = self._one(sql.SQL("SELECT count(*) FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema))
-                          + condition, params)
-        fetch = sql.SQL("SELECT c.id FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema)) + condition \
+        count = self._one(
+            sql.SQL("SELECT count(*) FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema)) + condition, params
+        )
+        fetch = (
+            sql.SQL("SELECT c.id FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema))
+            + condition
             + sql.SQL(" ORDER BY c.id")
-        return ChunkFilter(condition, params, int(count),
-                           lambda: np.array([r[0] for r in self._run(fetch, params)], dtype=np.int64))
+        )
+        return ChunkFilter(
+            condition, params, int(count), lambda: np.array([r[0] for r in self._run(fetch, params)], dtype=np.int64)
+        )
 
     def documents(self, offset: int = 0, limit: int = 50) -> list[DocumentInfo]:
-        rows = self._run(self._sql(
-            "SELECT doc_id, title, source, url, date, content_hash, chunks, chars FROM {s}.documents "
-            "ORDER BY doc_id LIMIT %s OFFSET %s"), (max(limit, 0), max(offset, 0)))
+        rows = self._run(
+            self._sql(
+                "SELECT doc_id, title, source, url, date, content_hash, chunks, chars FROM {s}.documents "
+                "ORDER BY doc_id LIMIT %s OFFSET %s"
+            ),
+            (max(limit, 0), max(offset, 0)),
+        )
         keys = ("doc_id", "title", "source", "url", "date", "content_hash", "chunks", "chars")
         return [DocumentInfo(**dict(zip(keys, row))) for row in rows]
 
@@ -213,11 +257,19 @@ class PostgresStore:
 
     def stats(self) -> IndexStats:
         documents, chunks = self._counts()
-        size = self._one("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
-                         (self.schema,))
-        return IndexStats(documents=documents, chunks=chunks, embedder=self._meta["embedder_id"],
-                          dimension=self._meta["dimension"], segments=0, bytes_on_disk=int(size))
+        size = self._one(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+            (self.schema,),
+        )
+        return IndexStats(
+            documents=documents,
+            chunks=chunks,
+            embedder=self._meta["embedder_id"],
+            dimension=self._meta["dimension"],
+            segments=0,
+            bytes_on_disk=int(size),
+        )
 
     # -- writes --------------------------------------------------------------------------
 
@@ -249,15 +301,16 @@ class PostgresStore:
         if self._closed:
             raise RagError(f"the index {self.location} is closed; open it again with RAG.open")
 
-    def __enter__(self) -> "PostgresStore":
+    def __enter__(self) -> PostgresStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _open_schema(conn: Connection, name: str, embedder_id: str, dimension: int, chunking: dict,
-                 settings: StoreSettings, create: bool) -> tuple[dict[str, Any] | None, bool]:
+def _open_schema(
+    conn: Connection, name: str, embedder_id: str, dimension: int, chunking: dict, settings: StoreSettings, create: bool
+) -> tuple[dict[str, Any] | None, bool]:
     """The stored manifest, creating schema and tables first when absent (safe against a racing opener)."""
     if schema.exists(conn, name):
         return schema.read_meta(conn, name), False
@@ -278,6 +331,17 @@ def _stored_chunk(row: tuple) -> StoredChunk:
     id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata = row
     if isinstance(metadata, str):
         metadata = json.loads(metadata)
-    return StoredChunk(id=id_, chunk_id=chunk_id, doc_id=doc_id, text=text, start=start, end=end, title=title,
-                       source=source, url=url, date=date, ordinal=ordinal, metadata=metadata or {})
-
+    return StoredChunk(
+        id=id_,
+        chunk_id=chunk_id,
+        doc_id=doc_id,
+        text=text,
+        start=start,
+        end=end,
+        title=title,
+        source=source,
+        url=url,
+        date=date,
+        ordinal=ordinal,
+        metadata=metadata or {},
+    )
