@@ -262,7 +262,8 @@ def _print_sources(answer) -> None:  # type: ignore[no-untyped-def]
         typer.echo(f"[{c.n}] {c.title or c.doc_id} — {where}" + (f" ({c.date})" if c.date else ""))
         typer.echo(f"    “{_snippet(c.quote, 300)}”")
     for note in answer.disagreements:
-        typer.echo(f"Note: {note}")
+        if note not in answer.answer:  # the extractive answer already ends with it: say it once
+            typer.echo(f"Note: {note}")
 
 
 def _snippet(text: str, limit: int = 240) -> str:

@@ -77,6 +77,13 @@ def test_index_dir_from_the_environment(workdir: Path, tmp_path: Path) -> None:
     assert (target / "manifest.json").is_file()
 
 
+def test_a_disagreement_between_sources_is_noted_once(workdir: Path) -> None:
+    # The sample articles give two amounts for the university partnerships.
+    result = rag_cli("ask", "How much money backs the AI partnerships between US and Japanese universities?", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Sources differ") == 1, result.stdout
+
+
 def test_an_unanswerable_question_abstains_without_citations(workdir: Path) -> None:
     result = rag_cli("ask", "How much is Microsoft investing in South Korea?", "--json", cwd=workdir)
     answer = json.loads(result.stdout)
