@@ -28,6 +28,13 @@ _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
 
 
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b")
+_YEAR = re.compile(r"\b\d{4}\b")
+_DURATION_ASKED = re.compile(r"\bhow long\b|\b(?:what|which|how long a) (?:period|time span|span|timeframe)\b")
+_DURATION = re.compile(
+    rf"\b(?:\d[\d,.]*|{'|'.join(sorted(NUMBER_WORDS))}|several|few|next|past|coming)[\s-]+(?:\w+\s+)?"
+    r"(?:years?|months?|weeks?|days?|decades?|hours?|centur(?:y|ies))\b",
+    re.IGNORECASE,
+)
 
 
 _COUNTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
@@ -55,15 +62,17 @@ def lead_span(question: str, sentence: str) -> str | None:
     if labels is None or not entities.available():
         return None
     found = [text for text, label, _ in entities.entities(sentence) if label in labels and not entities.given(text, question)]
+    lowered = " ".join(words(question))
+    # "Over what period" wants a span of time ("the next decade"), not "this month"; "what year" a year.
+    for asked, shape in ((_DURATION_ASKED, _DURATION), (_YEAR_ASKED, _YEAR)):
+        if asked.search(lowered):
+            found = [text for text in found if shape.search(text)]
     candidates = list(dict.fromkeys(found))
     if len(candidates) != 1:
         return None
     span = candidates[0].strip(" ,;:")
-    if _YEAR_ASKED.search(" ".join(words(question))):
-        year = re.search(r"\b\d{4}\b", span)
-        if year is None:
-            return None
-        span = year.group(0)
+    if _YEAR_ASKED.search(lowered):
+        span = _YEAR.search(span).group(0)  # type: ignore[union-attr]  # filtered above
     if labels & _COUNTS:  # the small model sometimes takes a verb along: "train 4,000"
         kept = span.split()
         while kept and not _figure_word(kept[0]):

@@ -59,3 +59,11 @@ def test_eval_scores_the_lead_sentence_squad_style() -> None:
     assert score_question(item, [], plain)["lead_em"] is False
     assert 0 < score_question(item, [], plain)["lead_f1"] < 1
     assert score_question(item, [], led)["str_em"] and score_question(item, [], plain)["str_em"]
+
+
+@needs_model
+def test_a_follow_up_for_the_period_leads_with_the_span_of_time() -> None:
+    # The condensed follow-up "Over what period?" carries the subject in parentheses; "this month"
+    # is a date but not a period.
+    sentence = "Quillfeather said this month it will put $3 billion into Portugal over the next decade."
+    assert lead_line("Over what period? (Quillfeather Portugal invest)", sentence, "[2]") == "the next decade. [2]"
