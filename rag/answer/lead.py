@@ -47,6 +47,10 @@ def _figure_word(word: str) -> bool:
     return any(ch.isdigit() for ch in word) or word[:1] in "$€£¥" or lowered in NUMBER_WORDS or lowered in _QUALIFIERS
 
 
+# ", and over what period?": a second question joined to the first.
+_SECOND_PART = re.compile(r",?\s+(?:and|as well as)\s+(?=(?:\w+\s+){0,2}(?:how|what|which|who|whom|when|where)\b)", re.IGNORECASE)
+
+
 def wanted_labels(question: str) -> frozenset[str] | None:
     """The entity labels that answer the question, or None when it asks for something untyped."""
     lowered = " ".join(words(question))
@@ -56,13 +60,14 @@ def wanted_labels(question: str) -> frozenset[str] | None:
     return None
 
 
-def lead_span(question: str, sentence: str) -> str | None:
-    """The one entity of the asked type in `sentence` that the question does not give, else None."""
-    labels = wanted_labels(question)
+def lead_span(question: str, sentence: str, part: str | None = None) -> str | None:
+    """The one entity of the asked type in `sentence` that the question does not give, else None.
+    `part` is the part of a two-part question to answer (its type); the whole question says what is given."""
+    labels = wanted_labels(part or question)
     if labels is None or not entities.available():
         return None
     found = [text for text, label, _ in entities.entities(sentence) if label in labels and not entities.given(text, question)]
-    lowered = " ".join(words(question))
+    lowered = " ".join(words(part or question))
     # "Over what period" wants a span of time ("the next decade"), not "this month"; "what year" a year.
     for asked, shape in ((_DURATION_ASKED, _DURATION), (_YEAR_ASKED, _YEAR)):
         if asked.search(lowered):
@@ -83,9 +88,18 @@ def lead_span(question: str, sentence: str) -> str | None:
     return span[0].upper() + span[1:] if span[:1].islower() and not span.startswith(("the ", "a ")) else span
 
 
+def asked_parts(question: str) -> list[str]:
+    """A two-part question's parts ("How much will Oracle invest, and over what period?"), each
+    asking for a typed answer; otherwise the question alone."""
+    parts = _SECOND_PART.split(question, maxsplit=1)
+    return parts if len(parts) == 2 and all(wanted_labels(p) for p in parts) else [question]
+
+
 def lead_line(question: str, sentence: str, marker: str) -> str | None:
-    """The lead as its own cited sentence ("$2.9 billion. [1]"), or None."""
-    span = lead_span(question, sentence)
-    if span is None:
+    """The lead as its own cited sentence ("$2.9 billion. [1]"; "More than $8 billion; the next
+    decade. [1]" for both parts of a two-part question), or None."""
+    spans = [lead_span(question, sentence, part) for part in asked_parts(question)]
+    found = list(dict.fromkeys(span.rstrip(".") for span in spans if span))
+    if not found:
         return None
-    return f"{span.rstrip('.')}. {marker}".strip()
+    return f"{'; '.join(found)}. {marker}".strip()

@@ -67,3 +67,12 @@ def test_a_follow_up_for_the_period_leads_with_the_span_of_time() -> None:
     # is a date but not a period.
     sentence = "Quillfeather said this month it will put $3 billion into Portugal over the next decade."
     assert lead_line("Over what period? (Quillfeather Portugal invest)", sentence, "[2]") == "the next decade. [2]"
+
+
+@needs_model
+def test_a_two_part_question_gets_both_parts_in_the_lead() -> None:
+    sentence = "Quillfeather said this month it will put $3 billion into Portugal over the next decade."
+    question = "How much will Quillfeather put into Portugal, and over what period?"
+    assert lead_line(question, sentence, "[1]") == "$3 billion; the next decade. [1]"
+    # A question that merely contains "and" is one question.
+    assert lead_line("How much will Quillfeather and its partners put into Portugal?", sentence, "[1]") == "$3 billion. [1]"
