@@ -85,7 +85,7 @@ def lead_span(question: str, sentence: str, part: str | None = None) -> str | No
         span = " ".join(kept)
     if not span or len(span.split()) > 8:
         return None
-    return span[0].upper() + span[1:] if span[:1].islower() and not span.startswith(("the ", "a ")) else span
+    return span
 
 
 def asked_parts(question: str) -> list[str]:
@@ -102,4 +102,5 @@ def lead_line(question: str, sentence: str, marker: str) -> str | None:
     found = list(dict.fromkeys(span.rstrip(".") for span in spans if span))
     if not found:
         return None
-    return f"{'; '.join(found)}. {marker}".strip()
+    text = "; ".join(found)
+    return f"{text[0].upper()}{text[1:]}. {marker}".strip()  # a sentence: "The next decade."

@@ -66,7 +66,7 @@ def test_a_follow_up_for_the_period_leads_with_the_span_of_time() -> None:
     # The condensed follow-up "Over what period?" carries the subject in parentheses; "this month"
     # is a date but not a period.
     sentence = "Quillfeather said this month it will put $3 billion into Portugal over the next decade."
-    assert lead_line("Over what period? (Quillfeather Portugal invest)", sentence, "[2]") == "the next decade. [2]"
+    assert lead_line("Over what period? (Quillfeather Portugal invest)", sentence, "[2]") == "The next decade. [2]"
 
 
 @needs_model
