@@ -33,8 +33,8 @@ PINNED = {
 # Which entity labels answer which question type.
 # Only heads that a named organisation carries in its name ("Keio University"): a question for
 # "which company" is as often answered by a name the small model tags as a place or a person.
-_ORG_QUESTION = re.compile(r"\b(?:what|which) (?:\w+ )?(university|college|bank|institute)\b")
-_VALUE_QUESTION = re.compile(r"\b(?:what|which) (?:was|is|were|are|will be) the (?:\w+ ){0,2}?(?:value|worth|cost|price|size of the (?:investment|deal|fund))\b")
+_ORG_QUESTION = re.compile(r"\b(?:what|which) (?:\w+ )?(university|bank|institute)\b")
+_VALUE_QUESTION = re.compile(r"\b(?:what|which) (?:was|is|were|are|will be) the (?:value|worth|cost|price|size of the (?:investment|deal|fund))\b")
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +103,8 @@ def holds_answer(wanted: str, text: str, question: str, rules: Callable[[str, st
     new = [(t, label) for t, label, _ in entities(text) if not given(t, question)]
     if wanted == "org":
         head = _head(question, _ORG_QUESTION)
-        return any(head in t.lower() for t, label in new if label == "ORG")
+        # "Keio University", or an acronym that may stand for one ("UCLA").
+        return any(head in t.lower() or (t.isupper() and t.isalpha()) for t, label in new if label == "ORG")
     if _role_held_by_other(text, question):
         return False  # "Who is the chief executive of Microsoft Japan?" vs "Meta chief executive Mark Zuckerberg"
     # A person the rules do not see ("Kishida" alone, "Carnegie Mellon") is as often the wrong one
@@ -138,6 +139,11 @@ _BEFORE_ROLE = re.compile(r"(?:['’]s)?\s+(?:[a-z-]+\s+){0,2}")
 _AFTER_ROLE = re.compile(r"\w*\s+(?:of|at|for)\s+(?:the\s+)?")
 _OWNERS = frozenset({"ORG", "GPE", "NORP", "WORK_OF_ART", "PRODUCT", "FAC", "LOC", "EVENT"})
 _JOINED = re.compile(r"\s*(?:,|and|&)\s*(?:and\s+)?")
+# Posts a person holds at an organisation; other "who is the X of Y" questions are left to the rules.
+_JOBS = frozenset(
+    "executive officer director president chair chairman chairwoman chairperson head leader founder manager minister "
+    "secretary governor coach commissioner editor spokesperson spokesman spokeswoman ambassador dean mayor ceo cto cfo".split()
+)
 _ROLE_MODIFIERS = frozenset("chief vice managing executive general prime deputy founding head lead".split())
 _ROLE_ALIASES = {"chief executive": ("ceo",), "chief technology": ("cto",), "chief financial": ("cfo",)}
 
@@ -147,12 +153,13 @@ def _role_held_by_other(text: str, question: str) -> bool:
     question about Microsoft's. Each mention of the role word is checked for an organisation
     named right before it ("Meta chief executive") or right after "of" ("chief executive of Meta")."""
     match = _ROLE.search(" ".join(words(question)))
-    if match is None:
-        return False
+    if match is None or match.group(1).split()[-1] not in _JOBS:
+        return False  # "the parent company of", "the main proponent of": not a post someone holds
     parts = match.group(1).split()
     if len(parts) >= 2 and parts[-2] in _ROLE_MODIFIERS:  # "chief executive" is not "executive vice president"
         phrase = " ".join(parts[-2:])
-        if not re.search(rf"\b{phrase}", text, re.IGNORECASE) and not any(
+        pattern = r"\b" + r"[\s-]+".join(parts[-2:])  # "vice chair" is also "vice-chair"
+        if not re.search(pattern, text, re.IGNORECASE) and not any(
             re.search(rf"\b{alias}\b", text, re.IGNORECASE) for alias in _ROLE_ALIASES.get(phrase, ())
         ):
             return True
