@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -59,74 +57,21 @@ def index(
     as_json: AsJson = False,
 ) -> None:
     """Index files and folders (.txt, .md, .html, .jsonl, .pdf); unchanged files are skipped."""
+    from rag.cli_index import finish, index_folder, index_postgres, progress_wanted
     from rag.config import Settings
-    from rag.engine import RAG
     from rag.ingest.files import expand_globs
 
     found, missing = expand_globs(paths)
     if missing:
         raise typer.BadParameter(f"nothing at {', '.join(missing)}; check the path or pattern", param_hint="PATH")
     settings = Settings()
+    filters = {"include": include or (), "exclude": exclude or ()}
     if settings.store.is_postgres:
-        _index_postgres(settings, found, rebuild, as_json, include=include or (), exclude=exclude or ())
-        return
-    target = Path(index_dir or settings.index_dir)
-    build_dir = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=_parent(target))) if rebuild else target
-    kept = None
-    try:
-        with RAG.open(build_dir, settings) as rag:
-            report = rag.add(found, progress=not as_json and sys.stderr.isatty(),
-                             include=include or (), exclude=exclude or ())
-            stats = rag.stats()
-        kept = _rebuild_refusal(report, stats, target) if rebuild else None
-        if rebuild and kept is None:
-            _swap_in(build_dir, target, settings.ingest.lock_timeout)
-    except Exception:
-        if rebuild:
-            _err(f"the rebuild failed, so the index at {target} was left as it was")
-        raise
-    finally:
-        if rebuild and build_dir.exists():
-            shutil.rmtree(build_dir, ignore_errors=True)
-    if as_json:
-        typer.echo(json.dumps({"report": report.model_dump(), "stats": stats.model_dump(), "index_dir": str(target),
-                               **({"kept_old_index": kept} if kept else {})}))
+        finish(index_postgres(settings, found, rebuild, progress_wanted(as_json), **filters), as_json, "index")
     else:
-        _print_report(report, stats, "discarded new build" if kept else f"index {target}")
-    if kept:
-        _err(kept)
-        raise typer.Exit(1)
-    failed = report.count("error")
-    if failed and not report.chunks_added and report.count("unchanged") == 0:
-        raise typer.Exit(1)
-
-
-def _index_postgres(settings, found: list, rebuild: bool, as_json: bool, **filters: Any) -> None:  # type: ignore[no-untyped-def]
-    """`rag index` into PostgreSQL; --rebuild fills a staging index and swaps it in by renaming schemas."""
-    from rag.engine import RAG
-    from rag.store.postgres.admin import drop_index, finish_rebuild, start_rebuild
-
-    store = start_rebuild(settings.store) if rebuild else settings.store
-    try:
-        with RAG.open(settings=settings.model_copy(update={"store": store})) as rag:
-            report = rag.add(found, progress=not as_json and sys.stderr.isatty(), **filters)
-            stats, where = rag.stats(), rag.store.location.replace(repr(store.name), repr(settings.store.name))
-        kept = _rebuild_refusal(report, stats, where) if rebuild else None
-        if rebuild and kept is None:
-            finish_rebuild(store, settings.store.name)
-    finally:
-        if rebuild:
-            drop_index(store)  # the staging index, gone after a swap, left over after a refusal or failure
-    if as_json:
-        typer.echo(json.dumps({"report": report.model_dump(), "stats": stats.model_dump(), "index": where,
-                               **({"kept_old_index": kept} if kept else {})}))
-    else:
-        _print_report(report, stats, "discarded new build" if kept else f"index {where}")
-    if kept:
-        _err(kept)
-        raise typer.Exit(1)
-    if report.count("error") and not report.chunks_added and report.count("unchanged") == 0:
-        raise typer.Exit(1)
+        target = Path(index_dir or settings.index_dir)
+        outcome = index_folder(settings, found, target, rebuild, progress_wanted(as_json), **filters)
+        finish(outcome, as_json, "index_dir")
 
 
 @app.command()
@@ -142,6 +87,7 @@ def search(
     as_json: AsJson = False,
 ) -> None:
     """Print the passages that best match QUERY, with scores and sources."""
+    from rag.present import snippet
     from rag.types import Filters
 
     filters = Filters(source=source or None, doc_id=doc_id or None, date_from=date_from, date_to=date_to)
@@ -155,7 +101,7 @@ def search(
     for p in passages:
         where = p.source or p.doc_id
         typer.echo(f"{p.rank}. [{p.score:.4f}] {p.title or p.doc_id} — {where}" + (f" ({p.date})" if p.date else ""))
-        typer.echo("   " + _snippet(p.text) + "\n")
+        typer.echo("   " + snippet(p.text) + "\n")
 
 
 @app.command()
@@ -243,66 +189,11 @@ def serve(
     run_server(settings, host=host, port=port, workers=workers)
 
 
-def _print_report(report, stats, where: str) -> None:  # type: ignore[no-untyped-def]
-    for item in report.items:
-        if item.status in ("error", "skipped", "duplicate"):
-            _err(f"{item.status}: {item.source or item.doc_id}: {item.message}")
-    counts = {s: report.count(s) for s in ("added", "replaced", "unchanged", "duplicate", "skipped", "error")}
-    summary = ", ".join(f"{n} {'errors' if s == 'error' and n != 1 else s}" for s, n in counts.items() if n)
-    typer.echo(f"{summary or 'nothing to do'}; {report.chunks_added} chunks in {report.seconds:.2f}s")
-    typer.echo(f"{where}: {stats.documents} documents, {stats.chunks} chunks ({stats.embedder})")
+def _print_sources(answer) -> None:
+    from rag.present import sources_for_terminal
 
-
-def _print_sources(answer) -> None:  # type: ignore[no-untyped-def]
-    if answer.abstained or not answer.citations:
-        return
-    typer.echo("\nSources:")
-    for c in answer.citations:
-        where = c.url or c.source or c.doc_id
-        typer.echo(f"[{c.n}] {c.title or c.doc_id} — {where}" + (f" ({c.date})" if c.date else ""))
-        typer.echo(f"    “{_snippet(c.quote, 300)}”")
-    for note in answer.disagreements:
-        if note not in answer.answer:  # the extractive answer already ends with it: say it once
-            typer.echo(f"Note: {note}")
-
-
-def _snippet(text: str, limit: int = 240) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _parent(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target.parent
-
-
-def _rebuild_refusal(report, stats, target: Path | str) -> str | None:  # type: ignore[no-untyped-def]
-    """Why the new build must not replace the index at `target`, or None when it may."""
-    failed = report.count("error")
-    if failed:
-        return (f"{failed} input(s) failed (listed above), so the new build was discarded and the index at {target} "
-                "was kept as it was; fix or leave out those inputs and run the rebuild again")
-    if stats.documents == 0:
-        return (f"the new build holds no document, so it was discarded and the index at {target} was kept as it "
-                "was; check the paths you gave")
-    return None
-
-
-def _swap_in(build_dir: Path, target: Path, lock_timeout: float) -> None:
-    from rag.store.lock import WriteLock
-
-    # Rename the old index aside first so that a crash between the two renames loses nothing.
-    old = target.with_name(target.name + ".old")
-    if target.exists():
-        # Under the old index's write lock, so no writer elsewhere is mid-commit during the swap;
-        # running servers notice the new catalog on their next request and switch to it.
-        with WriteLock(target, lock_timeout).hold():
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            build_dir.rename(target)
-    else:
-        build_dir.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    for line in sources_for_terminal(answer):
+        typer.echo(line)
 
 
 def _mount_optional_commands() -> None:
@@ -321,7 +212,7 @@ def _mount_optional_commands() -> None:
 
 
 # Click's base error class, whether typer vendors click (newer) or uses it (older).
-_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_CLICK_ERROR: Any = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def main() -> None:

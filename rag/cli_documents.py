@@ -20,7 +20,7 @@ IndexDir = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 
 
-def _open(index_dir: Path | None):  # type: ignore[no-untyped-def]
+def _open(index_dir: Path | None):
     from rag.config import Settings
     from rag.engine import RAG
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 RetrievalMode = Literal["dense", "lexical", "hybrid"]
+RETRIEVAL_MODES: tuple[str, ...] = get_args(RetrievalMode)  # the one list of modes; everything else reads it
 
 
 class _Group(BaseModel):
@@ -51,8 +52,17 @@ class EmbedderSettings(_Group):
     device: str | None = Field(None, description="torch device for model embedders; auto when unset")
     query_prompt: str | None = Field(None, description="prefix for queries (e5/bge style), auto when unset")
     document_prompt: str | None = Field(None, description="prefix for documents, auto when unset")
-    quantize: Literal["none", "int8"] = Field(
-        "none", description="model embedders on CPU: int8 dynamic quantisation of the Linear layers (changes vectors)"
+    quantize: Literal["none", "int8", "bf16"] = Field(
+        "none", description="model embedders on CPU: int8 dynamic quantisation of the Linear layers, or bfloat16"
+        " weights (torch backend only; fast where the CPU has bf16 instructions); changes vectors",
+    )
+    backend: Literal["auto", "torch", "onnx"] = Field(
+        "auto", description="model embedders: run by torch, or exported once to ONNX and run by ONNX Runtime"
+        " (pip install 'rag[onnx]'; Transformer + mean pooling models); auto: ONNX Runtime for an unquantised"
+        " packaged model (all-MiniLM-L6-v2) when rag[onnx] is installed, else torch",
+    )
+    threads: int | None = Field(
+        None, ge=1, description="CPU threads for batches of texts; a single query always uses one; all cores when unset",
     )
 
 
@@ -100,6 +110,11 @@ class AnswerSettings(_Group):
     max_sentences: int = Field(3, ge=1, le=10)
     abstain: bool = Field(True, description="abstain when retrieval does not support an answer (off: always try)")
     abstain_threshold: float = Field(0.0, ge=0, description="minimum support score below which rag abstains")
+    attribution_threshold: float = Field(
+        0.65, ge=0, le=1,
+        description="an LLM sentence without [n] is cited to the passage sentence covering this share of its"
+                    " content words and all its figures (0: never; see rag/answer/attribution.py)",
+    )
 
 
 class StoreSettings(_Group):
@@ -117,7 +132,7 @@ class StoreSettings(_Group):
 
     @property
     def is_postgres(self) -> bool:
-        return bool(self.url.get_secret_value().strip())
+        return self.url.get_secret_value().strip().split("://", 1)[0].lower() in ("postgresql", "postgres")
 
 
 class ServerSettings(_Group):

@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING, Any
 from rag.config import Settings
 from rag.errors import InvalidQuestionError
 from rag.retrieve import Retriever
+from rag.text.question import clean_question
 from rag.types import Document, DocumentInfo, Filters, IndexStats, IngestReport, Passage
 
 if TYPE_CHECKING:
     from rag.answer.types import Answer
+    from rag.embed.base import Embedder
     from rag.llm.base import LLMBackend, Message
+    from rag.store.protocol import Store
 
 log = logging.getLogger("rag")
 
-MAX_QUERY_CHARS = 20_000
 OVERRIDES = frozenset({"top_k", "llm", "mode", "filters", "temperature", "max_tokens"})
 
 
@@ -33,10 +35,11 @@ def sample_corpus_dir() -> Path:
 class RAG:
     """An index plus the models that search and answer over it. Safe to share between threads."""
 
-    def __init__(self, settings: Settings, store: Any, embedder: Any) -> None:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, location: str = "") -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self.location = location  # where the index is, for messages: a folder, or a URL without its password
         self._write_lock = threading.Lock()
         self._backends: dict[str, LLMBackend] = {}
         self._backend_lock = threading.Lock()
@@ -65,7 +68,7 @@ class RAG:
         configure_faiss(settings.retrieval.omp_threads)
         embedder = get_embedder(settings.embedder)
         store, fresh, where = _open_store(settings, embedder, create)
-        rag = cls(settings, store, embedder)
+        rag = cls(settings, store, embedder, where)
         if fresh and seed_sample:
             log.warning("no index at %s yet: indexing the bundled sample corpus first", where)
             rag.add([sample_corpus_dir()])
@@ -117,7 +120,9 @@ class RAG:
         filters: Filters | dict | None = None,
         mode: str | None = None,
     ) -> list[Passage]:
-        query = clean_query(query)
+        return self._search(clean_question(query), k, filters, mode)
+
+    def _search(self, query: str, k: int | None, filters: Filters | dict | None, mode: str | None) -> list[Passage]:
         if isinstance(filters, dict):
             filters = Filters.model_validate(filters)
         # Another process (a CLI writer, another server worker) may have committed since the last call.
@@ -133,11 +138,11 @@ class RAG:
         from rag.answer.pipeline import compose_answer
 
         started = time.perf_counter()
-        history = as_messages(history)
+        question, history = clean_question(question), as_messages(history)
         backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
         settings = self._generation_settings(overrides)
         answer = compose_answer(question, passages, backend, settings, history=history, standalone=standalone)
-        return _finish(answer, question, standalone, retrieve_ms, started)
+        return _stamp(answer, question, standalone, retrieve_ms, started)
 
     def stream(
         self, question: str, history: Sequence[Message | dict] | None = None, **overrides: Any
@@ -147,12 +152,12 @@ class RAG:
         from rag.answer.types import Answer
 
         started = time.perf_counter()
-        history = as_messages(history)
+        question, history = clean_question(question), as_messages(history)
         backend, standalone, passages, retrieve_ms = self._prepare(question, history, overrides)
         settings = self._generation_settings(overrides)
         for piece in stream_answer(question, passages, backend, settings, history=history, standalone=standalone):
             if isinstance(piece, Answer):
-                yield _finish(piece, question, standalone, retrieve_ms, started)
+                yield _stamp(piece, question, standalone, retrieve_ms, started)
             else:
                 yield piece
 
@@ -191,13 +196,10 @@ class RAG:
         unknown = set(overrides) - OVERRIDES
         if unknown:
             raise TypeError(f"unknown option(s) {sorted(unknown)}; use {', '.join(sorted(OVERRIDES))}")
-        question = clean_query(question)
         backend = self.backend(overrides.get("llm"))
         standalone = condense_question(question, history or [], backend, self.settings) if history else question
         started = time.perf_counter()
-        passages = self.search(
-            standalone, overrides.get("top_k"), filters=overrides.get("filters"), mode=overrides.get("mode")
-        )
+        passages = self._search(standalone, overrides.get("top_k"), overrides.get("filters"), overrides.get("mode"))
         return backend, standalone, passages, (time.perf_counter() - started) * 1000
 
 
@@ -223,21 +225,6 @@ def as_messages(history: Sequence[Message | dict] | None) -> list[Message] | Non
     return messages
 
 
-def clean_query(text: str) -> str:
-    """Strip control characters; reject what cannot be a question."""
-    if not isinstance(text, str):
-        raise InvalidQuestionError("the question must be text")
-    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text).strip()
-    if not cleaned:
-        raise InvalidQuestionError("the question is empty; ask something about the indexed documents")
-    if len(cleaned) > MAX_QUERY_CHARS:
-        raise InvalidQuestionError(
-            f"the question is {len(cleaned):,} characters long; the limit is {MAX_QUERY_CHARS:,}. "
-            "Ask a shorter question."
-        )
-    return cleaned
-
-
 def chunking_manifest(settings: Settings) -> dict[str, Any]:
     """The chunking parameters an index is built with; opening it with others is an error."""
     from rag.text.tokens import get_token_counter
@@ -248,19 +235,12 @@ def chunking_manifest(settings: Settings) -> dict[str, Any]:
 
 
 def _open_store(settings: Settings, embedder: Any, create: bool) -> tuple[Any, bool, str]:
-    """(store, whether this open created it, where it is): PostgreSQL when store.url is set, else the folder."""
-    manifest = {"embedder_id": embedder.id, "dimension": embedder.dimension, "chunking": chunking_manifest(settings)}
-    if settings.store.is_postgres:
-        from rag.store.postgres import open_postgres_store
+    """(store, whether this open created it, where it is), for the store `store.url` names."""
+    from rag.store.registry import open_store
 
-        store = open_postgres_store(settings.store, create=create, **manifest)
-        return store, store.created, store.location
-    from rag.store import IndexStore
-
-    path = Path(settings.index_dir).expanduser()
-    fresh = not IndexStore.exists(path)
-    store = IndexStore.open(path, create=create, lock_timeout=settings.ingest.lock_timeout, **manifest)
-    return store, fresh, str(path)
+    opened = open_store(settings, create=create, embedder_id=embedder.id, dimension=embedder.dimension,
+                        chunking=chunking_manifest(settings))
+    return opened.store, opened.created, opened.location
 
 
 def _reranker(settings: Settings) -> Any:
@@ -271,7 +251,8 @@ def _reranker(settings: Settings) -> Any:
     return CrossEncoderReranker(settings.retrieval.reranker)
 
 
-def _finish(answer: Answer, question: str, standalone: str, retrieve_ms: float, started: float) -> Answer:
+def _stamp(answer: Answer, question: str, standalone: str, retrieve_ms: float, started: float) -> Answer:
+    """The facade's part of an answer: the cleaned question, the condensed one if any, and timings."""
     answer.question = question
     if standalone != question:
         answer.standalone_question = standalone

@@ -29,8 +29,8 @@ from rag.evaluation.gold import GoldItem, load_gold
 from rag.evaluation.squad import DEFAULT_SQUAD, load_squad
 from rag.retrieve import Retriever
 
-DENSE = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
-FOCUS = (0.0, 0.3, 0.5, 0.7)
+DENSE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+FOCUS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 class CachedStore:

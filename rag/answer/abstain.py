@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rag.answer import entities as ner
 from rag.answer import scoring
+from rag.answer.facts import fold
 from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, PERCENT, WEEKDAY, YEAR, has_date
 from rag.answer.prompts import REFUSAL
 from rag.config import Settings
@@ -133,11 +134,12 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
     wanted = ner.answer_type(main) or expected_type(main)
     if wanted is None:
         return None
-    floor = TYPED_RATIO * max(scoring.coverage(q, s.term_set, idf, unseen) for s in sentences)
+    cover = scoring.coverer(q, idf, unseen)
+    floor = TYPED_RATIO * max(cover(s.term_set) for s in sentences)
     for i in together:
         s = sentences[i]
         if (
-            scoring.coverage(q, s.term_set, idf, unseen) >= floor
+            cover(s.term_set) >= floor
             and found.about(i, person=wanted in ("person", "org"))
             and ner.holds_answer(wanted, s.span.text, main, has_type)
         ):
@@ -147,12 +149,9 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
 
 def _evidence(question: str, passages: Sequence[Passage]) -> tuple[list[scoring.Sentence], scoring.Question, dict[str, float], float]:
     """Sentences, the analysed question and IDF, possessives folded ("Microsoft's" is "Microsoft")."""
-    sentences = scoring.passage_sentences(passages)
-    for s in sentences:
-        s.terms = [_fold(t) for t in s.terms]
-        s.term_set = frozenset(s.terms)
+    sentences = scoring.passage_sentences(passages, folded=True)
     q = scoring.analyse_question(question)
-    q = replace(q, terms=frozenset(map(_fold, q.terms)), names=frozenset(map(_fold, q.names)))
+    q = replace(q, terms=frozenset(map(fold, q.terms)), names=frozenset(map(fold, q.names)))
     idf, unseen = scoring.idf_table(sentences)
     return sentences, q, idf, unseen
 
@@ -160,16 +159,13 @@ def _evidence(question: str, passages: Sequence[Passage]) -> tuple[list[scoring.
 def _support(sentences: list[scoring.Sentence], q: scoring.Question, idf: dict[str, float], unseen: float) -> float:
     if not sentences or not q.terms:
         return 0.0
-    best = max(scoring.coverage(q, s.term_set, idf, unseen) for s in sentences)
-    present = frozenset(t for s in sentences for t in s.term_set)
+    cover = scoring.coverer(q, idf, unseen)
+    best = max(cover(s.term_set) for s in sentences)
+    present = frozenset().union(*(s.term_set for s in sentences))
     missing_names = q.names - present
     if missing_names:
         best *= 1 - len(missing_names) / len(q.names)
     return best
-
-
-def _fold(term: str) -> str:
-    return stem(term[:-2]) if term.endswith("'s") and len(term) > 2 else term
 
 
 def split_condensed(question: str) -> tuple[str, str]:
@@ -236,24 +232,44 @@ class _Found:
     entities: list[Entity]
     hits: list[list[bool]]
     names: frozenset[str]  # words the passages capitalise mid-sentence: names, even first in a sentence
+    # Where each sentence's passage starts and ends in `sentences` (a passage's sentences are
+    # consecutive, in order), and per entity how many sentences before each one hold it.
+    bounds: list[tuple[int, int]] = field(default_factory=list)
+    counts: list[list[int]] = field(default_factory=list)
+    # Answers to together() and _dated(), asked again for the same sentence by about().
+    memo: dict[tuple, bool] = field(default_factory=dict)
 
     @classmethod
     def scan(cls, sentences: list[scoring.Sentence], passages: Sequence[Passage], entities: list[Entity]) -> _Found:
         vocab = [_sentence_words(s.span.text) for s in sentences]
         hits = [[_entity_in(e, v, s.span.text) for e in entities] for s, v in zip(sentences, vocab)]
-        names = frozenset(name for s in sentences for name in _capitalised_after_first(s.span.text))
-        return cls(sentences, passages, entities, hits, names)
+        names = _capitalised_in(tuple(s.span.text for s in sentences))
+        ends = {s.passage: i + 1 for i, s in enumerate(sentences)}
+        bounds = [(i - s.position, ends[s.passage]) for i, s in enumerate(sentences)]
+        counts = []
+        for k in range(len(entities)):
+            running = [0]
+            for row in hits:
+                running.append(running[-1] + row[k])
+            counts.append(running)
+        return cls(sentences, passages, entities, hits, names, bounds, counts)
 
-    def near(self, i: int, reach: int) -> list[int]:
+    def near(self, i: int, reach: int) -> range:
         """Sentences of i's passage within `reach` sentences of it, i included."""
-        s = self.sentences[i]
-        span = range(max(0, i - reach), min(len(self.sentences), i + reach + 1))
-        return [j for j in span if self.sentences[j].passage == s.passage and abs(self.sentences[j].position - s.position) <= reach]
+        start, end = self.bounds[i]
+        return range(max(start, i - reach), min(end, i + reach + 1))
 
     def together(self, i: int) -> bool:
         """Whether every entity occurs within WINDOW sentences of sentence i."""
-        near = self.near(i, WINDOW)
-        return all(any(self.hits[j][k] for j in near) or self._dated(i, k) for k in range(len(self.entities)))
+        if not self.entities:
+            return True
+        key = ("together", i)
+        if key not in self.memo:
+            near = self.near(i, WINDOW)
+            self.memo[key] = all(
+                counts[near.stop] > counts[near.start] or self._dated(i, k) for k, counts in enumerate(self.counts)
+            )
+        return self.memo[key]
 
     def about(self, i: int, person: bool = False) -> bool:
         """Whether sentence i is about the entities: it names them all, or takes the missing ones
@@ -271,11 +287,13 @@ class _Found:
     def _dated(self, i: int, k: int) -> bool:
         """Whether the passage's title or date gives entity k: an article about "Super Bowl 50"
         rarely repeats its name in every sentence, and a year is often the article's own."""
-        e, passage = self.entities[k], self.passages[self.sentences[i].passage]
-        if e.number and YEAR.fullmatch(e.text) and e.text in (passage.date or ""):
-            return True
-        title = (passage.title or "").replace("_", " ")
-        return bool(title) and _entity_in(e, _sentence_words(title), title)
+        key = ("dated", self.sentences[i].passage, k)  # the same for every sentence of a passage
+        if key not in self.memo:
+            e, passage = self.entities[k], self.passages[self.sentences[i].passage]
+            title = (passage.title or "").replace("_", " ")
+            self.memo[key] = bool(e.number and YEAR.fullmatch(e.text) and e.text in (passage.date or "")) or (
+                bool(title) and _entity_in(e, _sentence_words(title), title))
+        return self.memo[key]
 
 
 # What a sentence names depends only on the sentence, so it is remembered across answers
@@ -290,6 +308,12 @@ def _sentence_words(text: str) -> frozenset[str]:
 @per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
 def _capitalised_after_first(text: str) -> tuple[str, ...]:
     return tuple(m.group(0).lower() for m in list(_TOKEN.finditer(text))[1:] if m.group(0)[:1].isupper())
+
+
+@lru_cache(maxsize=1_024)
+def _capitalised_in(texts: tuple[str, ...]) -> frozenset[str]:
+    """Words the texts capitalise past their first: the same retrieved sentences come back for many questions."""
+    return frozenset(name for text in texts for name in _capitalised_after_first(text))
 
 
 @lru_cache(maxsize=65_536)
@@ -308,12 +332,17 @@ def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words)
 
 
+@lru_cache(maxsize=65_536)
 def _acronym_in(word: str, text: str) -> bool:
     """An acronym spelled out: "llm" in "large language model"."""
     if not 2 <= len(word) <= 5 or not word.isalpha():
         return False
-    pattern = r"\b" + r"\S*\s+".join(re.escape(ch) for ch in word)
-    return bool(re.search(pattern, text, re.IGNORECASE))
+    return bool(_acronym_pattern(word).search(text))
+
+
+@lru_cache(maxsize=4_096)
+def _acronym_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(r"\b" + r"\S*\s+".join(re.escape(ch) for ch in word), re.IGNORECASE)
 
 
 def _other_names(text: str, entities: list[Entity], names: frozenset[str]) -> bool:

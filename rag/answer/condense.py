@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rag.answer.prompts import render_condense
 from rag.config import Settings
 from rag.errors import BackendError
-from rag.llm.base import GenerationRequest, LLMBackend, Message
+from rag.llm.base import GenerationRequest, LLMBackend, Message, generate
 from rag.text.analyze import STOPWORDS, stem, terms, words
 
 _PRONOUNS = frozenset("it its they them their theirs this that these those he she his her him there such".split())
@@ -34,7 +34,7 @@ def condense_question(question: str, history: Sequence[Message] | None, backend:
                 max_tokens=128,
                 temperature=0.0,
             )
-            text, _ = backend.generate(request)
+            text, _ = generate(backend, request)
             rewritten = _first_line(text)
             if rewritten:
                 return rewritten

@@ -13,6 +13,7 @@ from rag.answer.lead import lead_line
 from rag.answer.packing import token_counter
 from rag.answer.prompts import REFUSAL
 from rag.config import Settings
+from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.llm.base import Delta, GenerationRequest, StreamingLLM, Usage
 from rag.types import Passage
 
@@ -68,12 +69,13 @@ def score_sentences(question: str, passages: Sequence[Passage], config: Extracti
     passage_terms: dict[int, frozenset[str]] = {}
     for s in sentences:
         passage_terms[s.passage] = passage_terms.get(s.passage, frozenset()) | s.term_set
-    passage_cov = {i: scoring.coverage(q, found, idf, unseen) for i, found in passage_terms.items()}
+    cover = scoring.coverer(q, idf, unseen)
+    passage_cov = {i: cover(found) for i, found in passage_terms.items()}
     scored: list[Scored] = []
     for s in sentences:
-        cov = scoring.coverage(q, s.term_set, idf, unseen)
+        cov = cover(s.term_set)
         before = by_position.get((s.passage, s.position - 1), frozenset())
-        gain = scoring.coverage(q, s.term_set | before, idf, unseen) - cov
+        gain = cover(s.term_set | before) - cov
         score = cov + config.context_weight * gain + config.passage_weight * passage_cov[s.passage]
         if kind_weight and scoring.kind_match(q, s):
             score += kind_weight
@@ -132,9 +134,16 @@ def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig)
 
 
 def _clean(passages: Sequence[Passage], s: scoring.Sentence) -> str:
+    return _clean_text(s.span.text)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+@per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
+def _clean_text(text: str) -> str:
     # Source text may carry its own "[3]" footnotes; they must not read as our citations.
-    text = MARKER.sub("", s.span.text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", MARKER.sub("", text)).strip()
 
 
 def answer_sentences(question: str, passages: Sequence[Passage], config: ExtractiveConfig) -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.text.analyze import terms
+from rag.text.memo import SENTENCE_CHARS, per_text
 
 _SCALE = r"(?:thousand|million|billion|trillion|bn|mn|m|k)\b"
 MONEY = re.compile(
@@ -41,6 +42,12 @@ class Figure:
 
 def find_figures(text: str) -> list[Figure]:
     """Figures in `text`, most specific kind first; hedged figures are skipped."""
+    return list(_figures(text))
+
+
+# Every answer to a question asking for a figure compares the same retrieved sentences again.
+@per_text(maxsize=16_384, max_chars=SENTENCE_CHARS)
+def _figures(text: str) -> tuple[Figure, ...]:
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in (("money", MONEY), ("percent", PERCENT), ("weekday", WEEKDAY), ("date", MONTH), ("count", COUNT)):
@@ -51,7 +58,7 @@ def find_figures(text: str) -> list[Figure]:
             if _HEDGE.search(text[: match.start()]) or (kind == "count" and YEAR.fullmatch(match.group(0))):
                 continue
             found.append(Figure(kind, match.group(0).strip(), _value(match.group(0)) if kind in ("money", "percent", "count") else None))
-    return found
+    return tuple(found)
 
 
 def has_number(text: str, exclude: frozenset[str] = frozenset()) -> bool:
@@ -99,10 +106,14 @@ def _conflict(a: Figure, b: Figure) -> bool:
 
 
 def _about_same_thing(a: str, b: str) -> bool:
-    ta = {t for t in terms(a) if not t[0].isdigit() and t not in _SCALES}
-    tb = {t for t in terms(b) if not t[0].isdigit() and t not in _SCALES}
+    ta, tb = _topic_terms(a), _topic_terms(b)
     shared = len(ta & tb)
     return shared >= 4 or (shared >= 2 and shared / (len(ta | tb) or 1) >= 0.3)
+
+
+@per_text(maxsize=16_384, max_chars=2 * SENTENCE_CHARS)  # a sentence and the one before it
+def _topic_terms(text: str) -> frozenset[str]:
+    return frozenset(t for t in terms(text) if not t[0].isdigit() and t not in _SCALES)
 
 
 def find_disagreements(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
+from typing import cast
 
 from rag.config import Settings
+from rag.text.memo import PASSAGE_CHARS, per_text
 from rag.text.sentences import split_sentences
 from rag.text.tokens import get_token_counter
 from rag.types import Passage
@@ -16,9 +19,16 @@ PASSAGE_OVERHEAD = 24
 
 
 def token_counter(settings: Settings | None = None) -> TokenCounter:
-    """The configured token counter's `count` (the model's encoding where known)."""
+    """The configured token counter's `count` (the model's encoding where known), remembering
+    the counts of passages and prompt parts: every answer packs the same retrieved chunks."""
     chunking = (settings or Settings()).chunking
-    return get_token_counter(chunking.encoding, chunking.encoding_file, quiet=True).count
+    counter = get_token_counter(chunking.encoding, chunking.encoding_file, quiet=True)
+    return _remembered(cast(Hashable, counter))  # counters are plain objects, hashed by identity
+
+
+@lru_cache(maxsize=16)
+def _remembered(counter: Hashable) -> TokenCounter:
+    return per_text(maxsize=8_192, max_chars=PASSAGE_CHARS)(counter.count)  # type: ignore[attr-defined]
 
 
 def pack_passages(

@@ -4,40 +4,24 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Iterator, Sequence
 
 from rag.answer.abstain import is_refusal, should_abstain
+from rag.answer.attribution import attribute
 from rag.answer.citations import StreamRenumbering, answer_sentences, resolve_citations
 from rag.answer.condense import condense_question
 from rag.answer.packing import PASSAGE_OVERHEAD, pack_passages, token_counter
 from rag.answer.prompts import REFUSAL, render_messages
 from rag.answer.types import Answer, Timings
 from rag.config import Settings
-from rag.errors import BackendError, InvalidQuestionError
+from rag.errors import BackendError
 from rag.llm.base import GenerationRequest, LLMBackend, Message, Usage
+from rag.text.question import MAX_QUESTION_CHARS, clean_question
 from rag.types import Passage
 
 __all__ = ["MAX_QUESTION_CHARS", "clean_question", "compose_answer", "condense_question", "stream_answer"]
 
-MAX_QUESTION_CHARS = 20_000  # library limit; the HTTP layer applies its own, lower one
 _DISAGREEMENT = re.compile(r"^sources (?:differ|disagree)\b", re.IGNORECASE)
-
-
-def clean_question(question: str) -> str:
-    """The question with control characters removed; raises InvalidQuestionError when unusable."""
-    if not isinstance(question, str):
-        raise InvalidQuestionError(f"the question must be text, not {type(question).__name__}")
-    # Newlines and tabs become spaces; other control and format characters are dropped.
-    text = "".join(" " if ch in "\n\r\t" else ch for ch in question if unicodedata.category(ch)[0] != "C" or ch in "\n\r\t")
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        raise InvalidQuestionError("the question is empty; ask something, e.g. 'How much will Microsoft invest in Japan?'")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise InvalidQuestionError(
-            f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. Shorten it."
-        )
-    return text
 
 
 def compose_answer(
@@ -71,13 +55,14 @@ def stream_answer(
 ) -> Iterator[str | Answer]:
     """Text pieces as the backend produces them, then the final `Answer`.
 
+    `question` is taken as cleaned by `rag.text.question.clean_question` (the `RAG` facade does it).
+
     Markers are renumbered 1..k in order of use as the text streams, the same numbers the final
     answer's citations carry. `standalone` is the follow-up already
     condensed by the caller (the engine condenses before retrieval); when omitted and there is
     history, it is condensed here. `fallback` overrides `settings.llm.fallback`.
     """
     started = time.perf_counter()
-    question = clean_question(question)
     history = list(history or [])
     if standalone is None:
         standalone = condense_question(question, history, backend, settings)
@@ -106,7 +91,10 @@ def stream_answer(
         base.update(backend=alternative.name, fallback_from=backend.name)
         pieces.clear()  # a half-streamed reply is dropped; the final Answer holds the fallback's text
         usage = yield from _generate(alternative, request, pieces)
-    yield _finish(base, "".join(pieces), packed, usage, started)
+    text = "".join(pieces)
+    if base["backend"] != "extractive":  # the extractive answerer cites every sentence itself
+        text, _ = attribute(text, packed, settings.answer.attribution_threshold, question=standalone)
+    yield _finish(base, text, packed, usage, started)
 
 
 def _generate(backend: LLMBackend, request: GenerationRequest, pieces: list[str]) -> Iterator[str]:

@@ -8,20 +8,16 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from dataclasses import dataclass
 
-from rag.answer.figures import MONEY, PERCENT, has_date, has_number
+from rag.answer.facts import CAPITALISED as _CAPITALISED
+from rag.answer.facts import SentenceFacts, facts_of
 from rag.text.analyze import terms, words
-from rag.text.sentences import Span, split_sentences
+from rag.text.sentences import Span
 from rag.types import Passage
 
-_BOILERPLATE = re.compile(
-    r"\b(?:click|subscribe|sign up|share on|share this|read more|cookies?|newsletter|comments?|"
-    r"all rights reserved|advertisement|follow us|min read|print)\b|©",
-    re.IGNORECASE,
-)
-_CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*[A-Za-z0-9]|\b[A-Z]\b")
 # Words that say what kind of answer is wanted ("how many", "what year"), not what it is about.
 _ANSWER_TYPE_WORDS = frozenset("mani much name call year type kind often money go get".split())
 _MONEY_WORDS = re.compile(r"\b(?:how much|cost|price|paid|pay|spen[dt]|worth|fund\w*|invest\w*|budget|revenue|money)\b")
@@ -35,8 +31,9 @@ class Sentence:
     passage: int  # 0-based index into the passages as given
     position: int  # index of the sentence within its passage
     span: Span
-    terms: list[str]
+    terms: Sequence[str]
     term_set: frozenset[str]
+    facts: SentenceFacts  # what the sentence holds regardless of the question, worked out once
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +44,37 @@ class Question:
     numbers: frozenset[str]
 
 
-def passage_sentences(passages: Sequence[Passage]) -> list[Sentence]:
+def passage_sentences(passages: Sequence[Passage], folded: bool = False) -> list[Sentence]:
+    """Every sentence of the passages; `folded`: terms with possessives folded, as abstention compares them."""
     out: list[Sentence] = []
     for i, passage in enumerate(passages):
-        for j, span in enumerate(split_sentences(passage.text)):
-            found = terms(span.text)
-            out.append(Sentence(i, j, span, found, frozenset(found)))
+        for j, f in enumerate(facts_of(passage.text)):
+            if folded:
+                out.append(Sentence(i, j, f.span, f.folded, f.folded_set, f))
+            else:
+                out.append(Sentence(i, j, f.span, f.terms, f.term_set, f))
     return out
 
 
 def idf_table(sentences: Sequence[Sentence]) -> tuple[dict[str, float], float]:
-    """BM25 IDF of each term over the sentences, and the IDF of a term found in none."""
-    n = len(sentences)
-    df = Counter(t for s in sentences for t in s.term_set)
+    """BM25 IDF of each term over the sentences, and the IDF of a term found in none.
+
+    The table is shared between calls over the same sentences (the same passages come back for
+    many questions): read it, never change it.
+    """
+    return _idf(tuple(s.term_set for s in sentences))
+
+
+@lru_cache(maxsize=1_024)
+def _idf(term_sets: tuple[frozenset[str], ...]) -> tuple[dict[str, float], float]:
+    n = len(term_sets)
+    df = Counter(t for found in term_sets for t in found)
     idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
     return idf, math.log(1 + (n + 0.5) / 0.5)
 
 
+# The same question is analysed by abstention, scoring, selection and the notes of one answer.
+@lru_cache(maxsize=4_096)
 def analyse_question(question: str) -> Question:
     lowered = " ".join(words(question))
     return Question(
@@ -102,35 +113,36 @@ def question_names(question: str) -> list[str]:
 
 def coverage(question: Question, found: frozenset[str], idf: dict[str, float], unseen: float) -> float:
     """IDF-weighted share of the question's terms that `found` contains (0..1)."""
-    total = sum(idf.get(t, unseen) for t in question.terms)
-    if total == 0:
-        return 0.0
-    return sum(idf.get(t, unseen) for t in question.terms & found) / total
+    return coverer(question, idf, unseen)(found)
+
+
+def coverer(question: Question, idf: dict[str, float], unseen: float) -> Callable[[frozenset[str]], float]:
+    """`coverage` of one question over one IDF table, its denominator summed once for every sentence."""
+    asked = question.terms
+    total = sum(idf.get(t, unseen) for t in asked)
+
+    def cover(found: frozenset[str]) -> float:
+        if total == 0:
+            return 0.0
+        return sum(idf.get(t, unseen) for t in asked & found) / total
+
+    return cover
 
 
 def kind_match(question: Question, sentence: Sentence) -> bool:
     """Whether the sentence holds a candidate answer of the kind the question asks for."""
-    text = sentence.span.text
+    facts = sentence.facts
     if question.kind == "money":
-        return bool(MONEY.search(text) or PERCENT.search(text))
+        return facts.money or facts.percent
     if question.kind == "number":
-        return has_number(text, question.numbers)
+        return facts.has_number(question.numbers)
     if question.kind == "date":
-        return has_date(text)
+        return facts.date
     if question.kind in ("person", "place"):
-        names = {t for w in _CAPITALISED.findall(text)[1:] for t in terms(w)}
-        return bool(names - question.terms)
+        return bool(facts.names - question.terms)
     return len(sentence.term_set - question.terms) >= 2
 
 
 def penalty(sentence: Sentence) -> float:
-    """Evidence a sentence is not a statement: a question, a fragment, page furniture."""
-    text = sentence.span.text
-    cost = 0.0
-    if text.rstrip("\"'”’) ").endswith("?"):
-        cost += 0.5
-    if len(sentence.terms) < 3:
-        cost += 0.3
-    if _BOILERPLATE.search(text):
-        cost += 0.3
-    return cost
+    """Evidence a sentence is not a statement: a question, a fragment, page furniture (see rag.answer.facts)."""
+    return sentence.facts.penalty

@@ -142,7 +142,8 @@ def _names(text: str) -> list[str]:
     A lone capitalised word that opens a sentence ("Private companies ...") counts only when the
     same word is also capitalised inside a sentence somewhere in `text`.
     """
-    inside, openers = [], []
+    inside: list[str] = []
+    openers: list[str] = []
     for match in _RUN.finditer(text):
         words = re.sub(r"['’]s?$", "", match.group(0)).split()  # Microsoft's -> Microsoft
         while words and words[0].lower() in STOPWORDS:

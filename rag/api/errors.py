@@ -9,6 +9,7 @@ authentication_error, server_error, ...); `code` is rag's precise, stable reason
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -107,7 +108,7 @@ class ApiError(StarletteHTTPException):
 
 
 def error_response(
-    status: int, code: str, message: str, *, param: str | None = None, headers: dict[str, str] | None = None
+    status: int, code: str, message: str, *, param: str | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """Render an error in the API's one shape."""
     return JSONResponse(error_body(status, code, message, param), status_code=status, headers=headers)

@@ -81,7 +81,8 @@ def model_texts(n_texts: int, n_queries: int, seed: int) -> tuple[list[str], lis
         from rag.text.sentences import split_sentences
 
         data = json.loads(DEFAULT_SQUAD.read_text(encoding="utf-8"))
-        texts, questions = [], []
+        texts: list[str] = []
+        questions: list[str] = []
         for article in data["data"]:
             for para in article["paragraphs"]:
                 c = para["context"]

@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -14,8 +15,8 @@ import typer
 
 from rag.bench.report import render, write_json
 from rag.bench.timing import run_task
-from rag.progress import progress_bar
 from rag.evaluation.squad import DEFAULT_SQUAD  # one default for eval and bench
+from rag.progress import progress_bar
 
 TEN_MILLION = 10_000_000
 
@@ -66,35 +67,65 @@ def bench_command(
         _serve_only(serve_corpus or [], workers, connections, duration, load_tool, out_dir)
         return
     size_list = [10_000] if quick and sizes == "10000,100000,1000000" else parse_sizes(sizes)
-    parts = parse_parts(only)
-    ann_rows = min(10_000 if quick else ann_max_rows, max(size_list))
-    work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     results: dict[str, Any] = {"machine": _machine(), "args": {"quick": quick, "sizes": size_list, "seed": seed,
                                                                 "batch_docs": batch_docs, "queries": queries}}
     started = time.perf_counter()
-    big = [n for n in size_list if n > facade_max] or [max(size_list)]
-    run_squad = "squad" in parts and squad.is_file()
-    run_postgres = "postgres" in parts and postgres != "off"
-    # The same bar as indexing and eval: every suite counted first, so it has a total and an ETA.
-    steps = (sum(n <= facade_max for n in size_list) if "sizes" in parts else 0) + (len(big) if "ann" in parts else 0)
-    steps += ("sample" in parts or "cold" in parts) + ("cold" in parts) + 2 * run_squad + run_postgres
-    bar = progress_bar(total=steps, desc="bench", unit="suite", enabled=sys.stderr.isatty())
+    plan = _Plan(parse_parts(only), size_list, facade_max, min(10_000 if quick else ann_max_rows, max(size_list)),
+                 squad, postgres, batch_docs, queries, seed)
+    results.update(_run_parts(plan))
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    typer.echo(render(results))
+    typer.echo(f"\nwrote {write_json(results, out_dir)} in {results['total_s']} s")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    parts: set[str]
+    sizes: list[int]
+    facade_max: int
+    ann_rows: int
+    squad: Path
+    postgres: str
+    batch_docs: int
+    queries: int
+    seed: int
+
+    @property
+    def big(self) -> list[int]:
+        return [n for n in self.sizes if n > self.facade_max] or [max(self.sizes)]
+
+    @property
+    def run_squad(self) -> bool:
+        return "squad" in self.parts and self.squad.is_file()
+
+    def steps(self) -> int:
+        """Suites to run, counted first so the bar (the same as indexing's and eval's) has a total and an ETA."""
+        parts = self.parts
+        steps = (sum(n <= self.facade_max for n in self.sizes) if "sizes" in parts else 0)
+        steps += (len(self.big) if "ann" in parts else 0) + ("sample" in parts or "cold" in parts)
+        return steps + ("cold" in parts) + 2 * self.run_squad + ("postgres" in parts and self.postgres != "off")
+
+
+def _run_parts(plan: _Plan) -> dict[str, Any]:
+    parts, results = plan.parts, dict[str, Any]()
+    work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    bar = progress_bar(total=plan.steps(), desc="bench", unit="suite", enabled=sys.stderr.isatty())
     try:
         if "sizes" in parts:
-            results["sizes"] = _sizes(size_list, facade_max, batch_docs, queries, seed, work, bar)
+            results["sizes"] = _sizes(plan.sizes, plan.facade_max, plan.batch_docs, plan.queries, plan.seed, work, bar)
             results["ten_million_tokens"] = _ten_million(results["sizes"])
         if "ann" in parts:
-            results["ann"] = {str(n): _task("ann", {"n_rows": min(n, ann_rows), "seed": seed, "queries": queries},
-                                            work, 900, bar) for n in big}
+            results["ann"] = {str(n): _task("ann", {"n_rows": min(n, plan.ann_rows), "seed": plan.seed,
+                                                    "queries": plan.queries}, work, 900, bar) for n in plan.big}
         if "sample" in parts or "cold" in parts:
             results["sample"] = _task("sample", {"index_dir": str(work / "sample")}, work, 300, bar)
-        if run_squad:
+        if plan.run_squad:
             for name in ("squad", "squad_distinct"):
-                results[name] = _task(name, {"path": str(squad), "index_dir": str(work / name),
-                                             "questions": queries}, work, 1200, bar)
+                results[name] = _task(name, {"path": str(plan.squad), "index_dir": str(work / name),
+                                             "questions": plan.queries}, work, 1200, bar)
         if "postgres" in parts:
-            results["postgres"] = _postgres(postgres, [n for n in size_list if n <= facade_max], queries, seed, work,
-                                            bar, hnsw_rows=min(ann_rows, 100_000))
+            results["postgres"] = _postgres(plan.postgres, [n for n in plan.sizes if n <= plan.facade_max],
+                                            plan.queries, plan.seed, work, bar, hnsw_rows=min(plan.ann_rows, 100_000))
         if "cold" in parts:
             from rag.bench.ask_suite import cold_start
 
@@ -104,9 +135,7 @@ def bench_command(
     finally:
         bar.close()
         shutil.rmtree(work, ignore_errors=True)
-    results["total_s"] = round(time.perf_counter() - started, 1)
-    typer.echo(render(results))
-    typer.echo(f"\nwrote {write_json(results, out_dir)} in {results['total_s']} s")
+    return results
 
 
 def _serve_only(corpus: list[Path], workers: int, connections: int, duration: float, tool: str, out_dir: Path) -> None:

@@ -42,7 +42,7 @@ def run_distinct(args: dict[str, Any]) -> dict[str, Any]:
         _, vectors = stored_vectors(rag)
         raw = flat_ip(vectors)
         query_vectors = list(rag.embedder.embed_documents(questions)[:, None, :])
-        out = {"docs": len(docs), "chunks": report.chunks_added, "ingest_s": round(seconds, 2),
+        out: dict[str, Any] = {"docs": len(docs), "chunks": report.chunks_added, "ingest_s": round(seconds, 2),
                "docs_per_s": round(len(docs) / seconds, 1), "peak_rss_mb": peak_rss_mb(),
                "questions": len(questions), "embedder": rag.embedder.id,
                "hybrid": percentiles(latencies(lambda q: rag.search(q, 5), questions)),

@@ -18,7 +18,11 @@ class Embedder(Protocol):
     """
 
     id: str
-    dimension: int
+
+    @property
+    def dimension(self) -> int:
+        """Length of every vector; may load the model to find out."""
+        ...
 
     def warm_up(self) -> None:
         """Load what the embedder needs; safe to call more than once."""

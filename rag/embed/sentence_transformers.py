@@ -7,6 +7,8 @@ cross-encoder reranker.
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
 import re
 import threading
@@ -18,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import EmbedderSettings
-from rag.embed.packaged import local_copy
+from rag.embed.packaged import local_copy, packaged_model
 from rag.errors import ConfigError
 
 E5_PROMPTS = ("query: ", "passage: ")
@@ -106,8 +108,13 @@ class SentenceTransformerEmbedder:
             self.id += f";query_prompt={self.query_prompt!r}"
         if self.document_prompt:
             self.id += f";document_prompt={self.document_prompt!r}"
+        self.backend = _choose_backend(name, self.settings)
         if self.settings.quantize != "none":
             self.id += f";quantize={self.settings.quantize}"
+            if self.backend == "onnx":  # ONNX Runtime's int8 vectors differ from torch's
+                self.id += ";backend=onnx"
+        if self.backend == "onnx" and self.settings.quantize == "bf16":
+            raise ConfigError("embedder quantize=bf16 runs on the torch backend only; use quantize=int8 or none with backend=onnx")
         self._name = name
         self._model: Any = None
         self._lock = threading.Lock()
@@ -117,16 +124,23 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is not None:
                 return
+            if self.backend == "onnx":
+                self._model = _onnx_encoder(self._target, self._name, self.settings)
+                return
             st = import_sentence_transformers()
             device = self.settings.device or default_device()
             model = load_model(st.SentenceTransformer, self._target, self._name, device=device)
             if self.settings.quantize == "int8":
                 model = _quantized(model, device)
+            elif self.settings.quantize == "bf16":
+                model = model.to(dtype=_torch().bfloat16)
             self._model = model
 
     @property
     def dimension(self) -> int:
         self.warm_up()
+        if self.backend == "onnx":
+            return int(self._model.dimension)
         # sentence-transformers 6 renamed the method; 3.x-5.x only have the old name.
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         size = getter()
@@ -148,15 +162,66 @@ class SentenceTransformerEmbedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
+        if self.backend == "onnx":
+            return self._model.encode([prompt + t for t in texts] if prompt else texts)
+        # One thread for a single query: a short text is all fork/join, and on a shared box a
+        # second thread waits for a core another process holds (measured: scripts/measure_model_speed.py).
+        _use_threads(1 if len(texts) == 1 else self.settings.threads or os.cpu_count() or 1)
         vectors = self._model.encode(
             texts,
             prompt=prompt or None,
             batch_size=self.settings.batch_size,
             normalize_embeddings=True,
-            convert_to_numpy=True,
+            convert_to_tensor=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return np.ascontiguousarray(vectors.float().cpu().numpy(), dtype=np.float32)
+
+
+def _choose_backend(name: str, settings: EmbedderSettings) -> str:
+    """`settings.backend`, with auto resolved: ONNX Runtime where its vectors equal torch's (no
+    quantisation) and the export is known to work (a packaged model), when rag[onnx] is installed."""
+    if settings.backend != "auto":
+        return settings.backend
+    installed = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+    cpu = settings.device == "cpu" or settings.device is None and not _cuda_available()
+    return "onnx" if installed and cpu and settings.quantize == "none" and packaged_model(name) else "torch"
+
+
+def _cuda_available() -> bool:
+    """Whether torch would pick a GPU; a CPU build says so in its version, sparing the torch import."""
+    try:
+        if importlib.metadata.version("torch").endswith("+cpu"):
+            return False
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return default_device() == "cuda"
+
+
+def _torch() -> ModuleType:
+    import torch
+
+    return torch
+
+
+def _use_threads(count: int) -> None:
+    torch = _torch()
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+
+
+def _onnx_encoder(target: str, name: str, settings: EmbedderSettings) -> Any:
+    from rag.embed.onnx_runtime import OnnxEncoder
+
+    if not os.path.isdir(target):
+        raise ConfigError(f"backend=onnx exports from a local model folder; {name!r} is neither a folder nor a"
+                          " packaged model: save it with SentenceTransformer(name).save(folder) and pass the folder")
+    if settings.device not in (None, "cpu"):
+        raise ConfigError(f"backend=onnx runs on CPU, the device is {settings.device!r}; unset RAG_EMBEDDER__DEVICE")
+    try:
+        return OnnxEncoder(Path(target), settings.quantize, settings.threads or os.cpu_count() or 1, settings.batch_size)
+    except ImportError as exc:
+        raise ConfigError(f"backend=onnx needs onnxruntime and onnx ({exc}); pip install 'rag[onnx]'") from exc
 
 
 def _quantized(model: Any, device: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from rag.config import RETRIEVAL_MODES
 from rag.errors import RagError
 from rag.evaluation.gold import GoldItem, load_gold_files
 from rag.evaluation.report import print_summary, write_reports
@@ -25,7 +26,7 @@ from rag.ingest.files import expand_globs
 from rag.store.scratch import scratch_settings
 from rag.types import Document
 
-MODES = ("dense", "lexical", "hybrid")
+MODES = RETRIEVAL_MODES
 COMPARE_HELP = (
     "a configuration to compare, repeatable: 'mode=dense', 'lexical', 'chunk=128', 'mode=hybrid,top_k=3,llm=extractive',"
     " 'name=small,chunk=128', or 'bm25' for the plain BM25 baseline"
@@ -188,7 +189,7 @@ def _index(index_dir: Path | None, corpus: list[Path | Document], settings: Any,
         stack.callback(engine.close)
         meta: dict[str, Any] = {"index_dir": str(index_dir or settings.index_dir)}
         if settings.store.is_postgres:
-            meta["index_dir"] = engine.store.location
+            meta["index_dir"] = engine.location
         if corpus:
             started = time.perf_counter()
             report = engine.add(corpus)

@@ -130,8 +130,9 @@ def write_plot(results: Sequence[EvalResult], path: Path) -> tuple[Path | None, 
     for index, result in enumerate(results):
         values = result.summary[ALL]
         for prefix, style in (("answer_recall", "-o"), ("source_recall", "--s")):
-            ys = [values.get(f"{prefix}@{k}") for k in KS]
-            if all(y is not None for y in ys):
+            found = [values.get(f"{prefix}@{k}") for k in KS]
+            ys = [float(y) for y in found if y is not None]
+            if len(ys) == len(found):
                 # One colour per config; solid = answer recall, dashed = source recall.
                 ax.plot(KS, ys, style, color=f"C{index % 10}", label=f"{result.config.name} ({prefix.replace('_', ' ')})")
     ax.set(xlabel="k", ylabel="recall@k", ylim=(0, 1.02), xticks=list(KS), title="Recall@k")

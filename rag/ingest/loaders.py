@@ -86,7 +86,7 @@ def _read_text_file(path: Path, rel: str, suffix: str) -> Document:
         meta, text = _split_front_matter(text)
         heading = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
         doc = _document(rel, strip_markdown(text), path)
-        updates = {key: value for key, value in meta.items() if key in ("title", "date")}
+        updates: dict[str, Any] = {key: value for key, value in meta.items() if key in ("title", "date")}
         if web_url_or_none(meta.get("url")):
             updates["url"] = web_url_or_none(meta.get("url"))
         if heading and "title" not in updates:

@@ -19,6 +19,7 @@ import numpy as np
 
 from rag.chunking import chunk_text
 from rag.ingest.clean import clean_text
+from rag.store.rows import chunk_facts
 from rag.store.terms import analyse_terms
 
 # Inputs smaller than this are ingested in-process: forking workers costs more than it saves.
@@ -72,15 +73,16 @@ def clean_batch(texts: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-Prepared = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]
+Prepared = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], list[bytes]]
 
 
 def prepare_batch(texts: list[str]) -> Prepared:
     """Chunk, embed and analyse cleaned texts, as arrays (cheap to send back):
 
     `counts` (chunks per text), `spans` ((n_chunks, 3): start, end, n_tokens), `vectors`
-    ((n_chunks, d)), and the BM25 terms of each chunk (`rag.store.terms.analyse_terms`) as
-    (terms per chunk, all term hashes concatenated).
+    ((n_chunks, d)), the BM25 terms of each chunk (`rag.store.terms.analyse_terms`) as
+    (terms per chunk, all term hashes concatenated), and each chunk's sentence facts as the store
+    keeps them (`rag.store.rows.chunk_facts`).
     """
     embedder, counter = _state["embedder"], _state["counter"]
     spans: list[tuple[int, int, int]] = []
@@ -98,4 +100,5 @@ def prepare_batch(texts: list[str]) -> Prepared:
     terms = analyse_terms(chunk_texts)
     term_lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
     flat = np.concatenate(terms) if terms else np.empty(0, dtype=np.uint64)
-    return counts, np.asarray(spans, dtype=np.int64).reshape(-1, 3), vectors, (term_lengths, flat)
+    facts = [chunk_facts(text) for text in chunk_texts]
+    return counts, np.asarray(spans, dtype=np.int64).reshape(-1, 3), vectors, (term_lengths, flat), facts

@@ -77,108 +77,62 @@ class Ingestor:
             bar.close()
 
     def _run_serial(self, entries: Iterable[Document | IngestItem], report: IngestReport) -> None:
-        pending: list[StoredDocument] = []
-        pending_chunks = 0
+        pending = _WriteBuffer(self._write)
         taken: dict[str, str] = {}  # content hash -> doc id, for copies inside this batch
         for entry in entries:
             if isinstance(entry, IngestItem):
                 report.items.append(entry)
                 continue
             stored = self._prepare(entry, report, taken)
-            if stored is None:
-                continue
-            pending.append(stored)
-            pending_chunks += len(stored.chunks)
-            if pending_chunks >= WRITE_BATCH:
-                self._flush(pending)
-                pending, pending_chunks = [], 0
-        self._flush(pending)
+            if stored is not None:
+                pending.add([stored])
+        pending.flush()
 
     def _run_parallel(self, entries: Iterable[Document | IngestItem], report: IngestReport, workers: int) -> None:
-        """Clean and hash, then chunk, embed and analyse, in worker processes; the rest here, in order.
+        """Clean and hash, then chunk, embed and analyse, in worker processes; decide and write here, in order.
 
-        Batches go through two tasks: cleaning (whose hash decides unchanged/duplicate here, in
-        input order, exactly as in `_run_serial`), then the accepted documents' chunking and
-        embedding. Report items keep input order: each document holds its slot until decided.
+        A producer/consumer pipeline with two stages of futures, each consumed in input order:
+        cleaning (whose hash decides unchanged/duplicate here, exactly as in `_run_serial`), then
+        the accepted documents' chunking and embedding. At most `2 * workers` batches wait in each.
         """
         chunking = self.settings.chunking
         pool = parallel.start_pool(workers, self.embedder, self.counter, chunking.size, chunking.overlap)
-        cleaning: deque[tuple[list[Document], list[int], Future]] = deque()
-        embedding: deque[tuple[list[StoredDocument], list[int], Future]] = deque()
+        cleaning: deque[tuple[list[Document | IngestItem], Future]] = deque()
+        embedding: deque[tuple[list[tuple[StoredDocument, IngestItem]], Future]] = deque()
+        pending = _WriteBuffer(self._write)
         taken: dict[str, str] = {}
-        state = {"pending": [], "chunks": 0}
         ahead = 2 * workers
-
-        def decide() -> None:
-            docs, slots, future = cleaning.popleft()
-            accepted: list[StoredDocument] = []
-            accepted_slots: list[int] = []
-            for document, slot, (text, content_hash) in zip(docs, slots, future.result()):
-                stored = self._decide(document, text, content_hash, report, slot, taken)
-                if stored is not None:
-                    accepted.append(stored)
-                    accepted_slots.append(slot)
-            if accepted:
-                embedding.append((accepted, accepted_slots, pool.submit(parallel.prepare_batch,
-                                                                        [d.text for d in accepted])))
-
-        def collect() -> None:
-            accepted, slots, future = embedding.popleft()
-            self._attach(accepted, slots, future.result(), report)
-            state["pending"].extend(accepted)
-            state["chunks"] += sum(len(d.chunks) for d in accepted)
-            if state["chunks"] >= WRITE_BATCH:
-                self.store.write(state["pending"])
-                state["pending"], state["chunks"] = [], 0
-
         try:
             for batch in _batches(entries):
-                docs, slots = [], []
-                for entry in batch:
-                    if isinstance(entry, IngestItem):
-                        report.items.append(entry)
-                    else:
-                        docs.append(entry)
-                        slots.append(len(report.items))
-                        report.items.append(None)  # type: ignore[arg-type]  # filled in by _decide
-                if docs:
-                    cleaning.append((docs, slots, pool.submit(parallel.clean_batch, [d.text for d in docs])))
+                texts = [entry.text for entry in batch if isinstance(entry, Document)]
+                cleaning.append((batch, pool.submit(parallel.clean_batch, texts)))
                 while len(cleaning) > ahead:
-                    decide()
-                while embedding and (len(embedding) > ahead or embedding[0][2].done()):
-                    collect()
+                    self._accept(*cleaning.popleft(), report, taken, embedding, pool)
+                while embedding and (len(embedding) > ahead or embedding[0][1].done()):
+                    pending.add(_attach(*embedding.popleft()))
             while cleaning:
-                decide()
+                self._accept(*cleaning.popleft(), report, taken, embedding, pool)
             while embedding:
-                collect()
+                pending.add(_attach(*embedding.popleft()))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        if state["pending"]:
-            self.store.write(state["pending"])
+        pending.flush()
 
-    def _decide(self, document: Document, text: str, content_hash: str, report: IngestReport, slot: int,
-                taken: dict[str, str]) -> StoredDocument | None:
-        """`_prepare` for a document cleaned elsewhere, writing its report item into `slot`."""
-        items: list[IngestItem] = []
-        stored = self._check(document, text, content_hash, items, taken)
-        report.items[slot] = items[0]
-        return stored
-
-    def _attach(self, accepted: list[StoredDocument], slots: list[int], prepared: tuple, report: IngestReport) -> None:
-        counts, spans, vectors, (term_lengths, term_flat) = prepared
-        term_ends = np.cumsum(term_lengths)
-        term_starts = term_ends - term_lengths
-        row = 0
-        for doc, slot, count in zip(accepted, slots, counts.tolist()):
-            chunks = []
-            for ordinal, (start, end, tokens) in enumerate(spans[row : row + count].tolist()):
-                chunks.append(Chunk(doc.doc_id, ordinal, doc.text[start:end], start, end, tokens))
-            doc.chunks = chunks
-            doc.vectors = vectors[row : row + count]
-            doc.chunk_terms = [term_flat[a:b] for a, b in zip(term_starts[row : row + count].tolist(),
-                                                               term_ends[row : row + count].tolist())]
-            report.items[slot].chunks = count
-            row += count
+    def _accept(self, batch: list[Document | IngestItem], cleaned: Future, report: IngestReport,
+                taken: dict[str, str], embedding: deque, pool: Any) -> None:
+        """Report a cleaned batch in input order and send the documents to store on to be embedded."""
+        results = iter(cleaned.result())
+        accepted: list[tuple[StoredDocument, IngestItem]] = []
+        for entry in batch:
+            if isinstance(entry, IngestItem):
+                report.items.append(entry)
+                continue
+            text, content_hash = next(results)
+            stored = self._check(entry, text, content_hash, report.items, taken)
+            if stored is not None:
+                accepted.append((stored, report.items[-1]))
+        if accepted:
+            embedding.append((accepted, pool.submit(parallel.prepare_batch, [d.text for d, _ in accepted])))
 
     def _prepare(self, document: Document, report: IngestReport, taken: dict[str, str]) -> StoredDocument | None:
         text = clean_text(document.text)
@@ -217,17 +171,55 @@ class Ingestor:
             metadata=dict(document.metadata), chunks=[], vectors=np.empty((0, 0), dtype=np.float32),
         )
 
-    def _flush(self, pending: list[StoredDocument]) -> None:
-        if not pending:
-            return
-        texts = [chunk.text for doc in pending for chunk in doc.chunks]
+    def _write(self, docs: list[StoredDocument]) -> None:
+        """The one way documents reach the store: embedded here unless a worker already did it."""
+        unembedded = [doc for doc in docs if len(doc.vectors) != len(doc.chunks)]
+        texts = [chunk.text for doc in unembedded for chunk in doc.chunks]
         parts = [self.embedder.embed_documents(texts[i : i + EMBED_BATCH]) for i in range(0, len(texts), EMBED_BATCH)]
         vectors = np.vstack(parts) if parts else np.empty((0, self.embedder.dimension), dtype=np.float32)
         offset = 0
-        for doc in pending:
+        for doc in unembedded:
             doc.vectors = vectors[offset : offset + len(doc.chunks)]
             offset += len(doc.chunks)
-        self.store.write(pending)
+        self.store.write(docs)
+
+
+class _WriteBuffer:
+    """Documents held until about WRITE_BATCH chunks, then written in one commit."""
+
+    def __init__(self, write: Callable[[list[StoredDocument]], None]) -> None:
+        self.write = write
+        self.docs: list[StoredDocument] = []
+        self.chunks = 0
+
+    def add(self, docs: list[StoredDocument]) -> None:
+        self.docs.extend(docs)
+        self.chunks += sum(len(doc.chunks) for doc in docs)
+        if self.chunks >= WRITE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.docs:
+            self.write(self.docs)
+        self.docs, self.chunks = [], 0
+
+
+def _attach(accepted: list[tuple[StoredDocument, IngestItem]], prepared: Future) -> list[StoredDocument]:
+    """Give each accepted document the chunks, vectors, terms and sentence facts a worker computed for it."""
+    counts, spans, vectors, (term_lengths, term_flat), facts = prepared.result()
+    term_ends = np.cumsum(term_lengths)
+    term_starts = term_ends - term_lengths
+    row = 0
+    for (doc, item), count in zip(accepted, counts.tolist(), strict=True):
+        rows = slice(row, row + count)
+        doc.chunks = [Chunk(doc.doc_id, ordinal, doc.text[start:end], start, end, tokens)
+                      for ordinal, (start, end, tokens) in enumerate(spans[rows].tolist())]
+        doc.vectors = vectors[rows]
+        doc.chunk_terms = [term_flat[a:b] for a, b in zip(term_starts[rows].tolist(), term_ends[rows].tolist(), strict=True)]
+        doc.chunk_facts = facts[rows]
+        item.chunks = count
+        row += count
+    return [doc for doc, _ in accepted]
 
 
 def _head(entries: Iterator[Document | IngestItem]) -> tuple[list[Document | IngestItem], bool]:

@@ -1,6 +1,6 @@
 """LLM backends: the streaming contract, the registry, and the built-in backends (loaded lazily)."""
 
-from rag.llm.base import Delta, GenerationRequest, LLMBackend, Message, StreamingLLM, Usage
+from rag.llm.base import Delta, GenerationRequest, LLMBackend, Message, StreamingLLM, Usage, generate
 from rag.llm.registry import available_llms, get_llm, register_llm
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "StreamingLLM",
     "Usage",
     "available_llms",
+    "generate",
     "get_llm",
     "register_llm",
 ]

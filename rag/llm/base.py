@@ -49,15 +49,33 @@ class Delta:
 
 @runtime_checkable
 class LLMBackend(Protocol):
+    """A backend streams; `generate(backend, request)` gives the blocking call for any backend."""
+
     name: str
 
     def stream(self, request: GenerationRequest) -> Iterator[Delta]: ...
 
-    def generate(self, request: GenerationRequest) -> tuple[str, Usage]: ...
+
+def generate(backend: LLMBackend, request: GenerationRequest) -> tuple[str, Usage]:
+    """The whole reply and its usage: the backend's own `generate` when it has one, else its stream."""
+    own = getattr(backend, "generate", None)
+    if own is not None:
+        return own(request)
+    return assemble(backend.stream(request))
+
+
+def assemble(deltas: Iterator[Delta]) -> tuple[str, Usage]:
+    pieces: list[str] = []
+    usage = Usage()
+    for delta in deltas:
+        pieces.append(delta.text)
+        if delta.usage is not None:
+            usage = delta.usage
+    return "".join(pieces), usage
 
 
 class StreamingLLM:
-    """Mixin: implement `stream`, get `generate` for free."""
+    """Base class: implement `stream`; `generate` is the stream, assembled."""
 
     name: str = "base"
 
@@ -65,10 +83,4 @@ class StreamingLLM:
         raise NotImplementedError
 
     def generate(self, request: GenerationRequest) -> tuple[str, Usage]:
-        pieces: list[str] = []
-        usage = Usage()
-        for delta in self.stream(request):
-            pieces.append(delta.text)
-            if delta.usage is not None:
-                usage = delta.usage
-        return "".join(pieces), usage
+        return assemble(self.stream(request))

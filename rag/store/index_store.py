@@ -14,7 +14,6 @@ import numpy as np
 from rag.errors import RagError
 from rag.store import manifest as mf
 from rag.store.catalog import Catalog, WritePlan
-from rag.store.dense import ensure_faiss_configured
 from rag.store.fsutil import remove_tree, tree_size
 from rag.store.lock import IndexBusyError, WriteLock
 from rag.store.params import StoreParams
@@ -76,7 +75,6 @@ class IndexStore:
         `lock_timeout` is how long a write waits for another process's write to finish.
         """
         path = Path(path).expanduser()
-        ensure_faiss_configured()
         if not cls.exists(path):
             if not create:
                 raise IndexNotFoundError(f"no index at {path}; build one with `rag index PATH...` first")
@@ -199,7 +197,9 @@ class IndexStore:
     def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
         """Chunks in the order of `ids`; ids deleted meanwhile by a concurrent write are left out."""
         rows = self._catalog.chunk_rows(ids)
-        return [catalog_rows.stored_chunk(rows[int(i)]) for i in ids if int(i) in rows]
+        chunks = [catalog_rows.stored_chunk(rows[int(i)]) for i in ids if int(i) in rows]
+        catalog_rows.remember_facts(chunks)
+        return chunks
 
     def allowed_ids(self, filters: Filters) -> np.ndarray | None:
         """Sorted chunk ids matching `filters`; None when there is nothing to filter on."""

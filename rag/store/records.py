@@ -27,6 +27,8 @@ class StoredDocument:
     # Per chunk, `rag.store.terms.analyse_terms` of its text when ingestion already computed it
     # (the BM25 postings are then built from these instead of analysing the texts again).
     chunk_terms: list[np.ndarray] | None = None
+    # Per chunk, `rag.store.rows.chunk_facts` of its text when ingestion workers already computed it.
+    chunk_facts: list[bytes] | None = None
 
 
 @dataclass(slots=True)
@@ -45,3 +47,5 @@ class StoredChunk:
     date: str | None = None
     ordinal: int = 0
     metadata: dict[str, Any] = field(default_factory=dict)
+    # rag.answer.facts (compressed JSON) stored with the chunk; None where the index predates it (worked out lazily).
+    facts: bytes | None = None

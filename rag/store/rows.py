@@ -53,9 +53,10 @@ def document_rows(docs: list[StoredDocument]) -> list[tuple]:
 def chunk_rows(docs: list[StoredDocument], first_id: int) -> list[tuple]:
     rows, next_id = [], first_id
     for doc in docs:
-        for chunk in doc.chunks:
+        facts = doc.chunk_facts if doc.chunk_facts is not None else [chunk_facts(c.text) for c in doc.chunks]
+        for chunk, chunk_fact in zip(doc.chunks, facts, strict=True):
             rows.append((next_id, f"{doc.doc_id}#{chunk.ordinal}", doc.doc_id, chunk.ordinal, chunk.text,
-                         chunk.start, chunk.end, chunk.n_tokens))
+                         chunk.start, chunk.end, chunk.n_tokens, chunk_fact))
             next_id += 1
     return rows
 
@@ -65,6 +66,22 @@ def segment_row(segment: Segment) -> tuple[str, str, int, str]:
 
 
 def stored_chunk(row: tuple) -> StoredChunk:
-    id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata = row
+    id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata, facts = row
     return StoredChunk(id=id_, chunk_id=chunk_id, doc_id=doc_id, text=text, start=start, end=end, title=title,
-                       source=source, url=url, date=date, ordinal=ordinal, metadata=json.loads(metadata or "{}"))
+                       source=source, url=url, date=date, ordinal=ordinal, metadata=json.loads(metadata or "{}"),
+                       facts=facts)
+
+
+def chunk_facts(text: str) -> bytes:
+    """The question-independent facts answers need about a chunk (rag.answer.facts), as stored."""
+    from rag.answer import facts  # lazy: the answer package is not needed to open or search a store
+
+    return facts.dumps(text)
+
+
+def remember_facts(chunks: list[StoredChunk]) -> None:
+    """Hand the stored facts of chunks just read to the answerer's per-text cache."""
+    from rag.answer import facts
+
+    for chunk in chunks:
+        facts.remember(chunk.text, chunk.facts)

@@ -80,7 +80,7 @@ def segment_of_documents(root: Path, name: str, docs: list[StoredDocument], firs
     ids = np.arange(first_id, first_id + len(texts), dtype=np.int64)
     terms = None
     if all(d.chunk_terms is not None for d in with_chunks):
-        terms = [t for d in with_chunks for t in d.chunk_terms]
+        terms = [t for d in with_chunks for t in d.chunk_terms or ()]
     return build_segment(root, name, ids, vectors, texts, dimension, params, terms)
 
 

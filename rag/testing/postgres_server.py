@@ -139,7 +139,7 @@ class PostgresServer:
         done = subprocess.run(argv, cwd=self.root, env=env, capture_output=True, text=True, **extra)  # type: ignore[call-overload]
         if check and done.returncode != 0:
             raise RuntimeError(f"{Path(argv[0]).name} failed: {done.stderr.strip() or done.stdout.strip()}")
-        return done  # type: ignore[return-value]
+        return done
 
 
 def _server_user() -> pwd.struct_passwd:

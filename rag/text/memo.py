@@ -77,7 +77,28 @@ class TextCache(Generic[T]):
         return [found[text] for text in texts]
 
     def get(self, text: str, compute: Callable[[str], T], key: Hashable = None) -> T:
-        return self.get_many([text], lambda missing: [compute(missing[0])], key)[0]
+        with self._lock:
+            entry = self._entries.get((key, text))
+            if entry is not None:
+                self._entries.move_to_end((key, text))
+                return entry
+        value = compute(text)
+        if len(text) <= self.max_chars:
+            self._store(key, [(text, value)])
+        return value
+
+    def has(self, text: str, key: Hashable = None) -> bool:
+        return (key, text) in self._entries
+
+    def peek(self, text: str, key: Hashable = None) -> T | None:
+        """The entry for `text` if there is one, without computing it."""
+        with self._lock:
+            return self._entries.get((key, text))
+
+    def put(self, text: str, value: T, key: Hashable = None) -> None:
+        """Remember an analysis made elsewhere (stored with the index, say)."""
+        if len(text) <= self.max_chars:
+            self._store(key, [(text, value)])
 
     def clear(self) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from rag.errors import ConfigError
 
@@ -90,8 +90,9 @@ class TiktokenCounter:
     """
 
     def __init__(self, encoding: object | Callable[[], object], name: str) -> None:
-        self._encoding = encoding if hasattr(encoding, "encode_ordinary") else None
-        self._load = None if self._encoding is not None else encoding
+        # Any: tiktoken is imported only where an Encoding is built, never for its types.
+        self._encoding: Any = encoding if hasattr(encoding, "encode_ordinary") else None
+        self._load: Any = None if self._encoding is not None else encoding
         self._lock = threading.Lock()
         self.name = name
 
@@ -99,8 +100,8 @@ class TiktokenCounter:
         if self._encoding is None:
             with self._lock:
                 if self._encoding is None:
-                    self._encoding = self._load()  # type: ignore[misc]
-        return self._encoding.encode_ordinary  # type: ignore[attr-defined]
+                    self._encoding = self._load()
+        return self._encoding.encode_ordinary
 
     def count(self, text: str) -> int:
         return len(self._encoder()(text))

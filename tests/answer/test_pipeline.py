@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.extractive import ExtractiveLLM
-from rag.answer.pipeline import MAX_QUESTION_CHARS, compose_answer, stream_answer
+from rag.answer.pipeline import compose_answer, stream_answer
+from rag.text.question import MAX_QUESTION_CHARS, clean_question
 from rag.answer.prompts import REFUSAL
 from rag.answer.types import Answer
 from rag.config import LLMSettings, Settings
@@ -81,16 +82,17 @@ def test_fallback_named_in_settings_comes_from_the_registry() -> None:
 @pytest.mark.parametrize("question", ["", "   \n\t ", "\x00\x07"])
 def test_empty_question_is_rejected(question: str) -> None:
     with pytest.raises(InvalidQuestionError, match="empty"):
-        compose_answer(question, VELDT, FakeLLM(), Settings())
+        clean_question(question)
 
 
 def test_overlong_question_is_rejected_with_the_limit() -> None:
     with pytest.raises(InvalidQuestionError, match="20,000"):
-        compose_answer("why " * MAX_QUESTION_CHARS, VELDT, FakeLLM(), Settings())
+        clean_question("why " * MAX_QUESTION_CHARS)
 
 
 def test_control_characters_are_stripped() -> None:
-    answer = compose_answer("How many\x00 technicians\x1b will Veldt train?", VELDT, ExtractiveLLM(Settings()), Settings())
+    question = clean_question("How many\x00 technicians\x1b will Veldt\u200b train?\n")
+    answer = compose_answer(question, VELDT, ExtractiveLLM(Settings()), Settings())
     assert answer.question == "How many technicians will Veldt train?"
     assert "4,000" in answer.answer
 

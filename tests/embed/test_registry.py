@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import rag.embed.registry as registry
+import rag.registry
 from rag.config import EmbedderSettings
 from rag.embed import Embedder, get_embedder, register_embedder
 from rag.errors import ConfigError
@@ -50,8 +51,7 @@ def test_sentence_transformers_needs_a_model_name() -> None:
         get_embedder(EmbedderSettings(name="st:"))
 
 
-def test_registered_factory_gets_the_argument(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_registered", {})
+def test_registered_factory_gets_the_argument() -> None:
     seen: list[str] = []
 
     def factory(argument: str, settings: EmbedderSettings) -> Embedder:
@@ -59,9 +59,18 @@ def test_registered_factory_gets_the_argument(monkeypatch: pytest.MonkeyPatch) -
         return FakeEmbedder()
 
     register_embedder("fake", factory)
-    assert get_embedder(EmbedderSettings(name="fake:small")).id == "fake-v1"
-    assert seen == ["small"]
-    assert "fake" in registry.available_embedders()
+    try:
+        assert get_embedder(EmbedderSettings(name="fake:small")).id == "fake-v1"
+        assert seen == ["small"]
+        assert "fake" in registry.available_embedders()
+    finally:
+        registry.unregister_embedder("fake")
+    assert "fake" not in registry.available_embedders()
+
+
+def test_a_prefix_with_a_colon_is_refused_with_the_rule() -> None:
+    with pytest.raises(ConfigError, match="no ':'"):
+        register_embedder("a:b", lambda argument, settings: FakeEmbedder())
 
 
 def test_entry_point_plugins_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,7 +80,7 @@ def test_entry_point_plugins_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
         def load(self):  # type: ignore[no-untyped-def]
             return lambda argument, settings: FakeEmbedder()
 
-    monkeypatch.setattr(registry, "entry_points", lambda group: [EntryPoint()] if group == "rag.embedders" else [])
+    monkeypatch.setattr(rag.registry, "entry_points", lambda group: [EntryPoint()] if group == "rag.embedders" else [])
     assert get_embedder(EmbedderSettings(name="plugged")).id == "fake-v1"
 
 

@@ -72,3 +72,13 @@ def test_history_may_be_plain_dicts_and_a_bad_turn_says_what_is_wrong(sample_rag
 def test_a_question_in_another_language_gets_an_answer_or_an_abstention(sample_rag: RAG) -> None:
     answer = sample_rag.ask("¿Cuánto invertirá Microsoft en Japón?")
     assert answer.abstained or answer.citations
+
+
+def test_the_answer_carries_the_question_as_cleaned_once(sample_rag: RAG) -> None:
+    # Pasted questions bring line breaks, tabs and zero-width spaces; the answer names the question asked.
+    answer = sample_rag.ask("  How much will\u200b Microsoft\tinvest in Japan?\n ")
+    assert answer.question == "How much will Microsoft invest in Japan?"
+    assert answer.standalone_question is None  # no history: nothing was condensed
+    assert "2.9 billion" in answer.answer
+    final = list(sample_rag.stream("\nHow much will Microsoft invest in Japan?\n"))[-1]
+    assert isinstance(final, Answer) and final.question == answer.question and final.answer == answer.answer

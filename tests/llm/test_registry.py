@@ -11,7 +11,7 @@ import pytest
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.llm import StreamingLLM, available_llms, get_llm, register_llm
-from rag.llm.base import Delta, GenerationRequest
+from rag.llm.base import Delta, GenerationRequest, generate
 from rag.llm.openai_backend import OpenAILLM
 from rag.llm.registry import unregister_llm
 
@@ -114,3 +114,20 @@ def test_plugins_are_found_through_entry_points(tmp_path: Path, monkeypatch: pyt
     assert "plugin-echo" in available_llms()
     llm = get_llm("plugin-echo", Settings())
     assert llm.generate(GenerationRequest("q", [], []))[0] == "from the plugin"
+
+
+def test_a_backend_that_only_streams_is_accepted_and_can_answer_in_one_call(forget):
+    class StreamOnly:  # no base class, no generate: the Protocol asks for name and stream only
+        name = "stream-only"
+
+        def __init__(self, settings: Settings) -> None:
+            pass
+
+        def stream(self, request: GenerationRequest) -> Iterator[Delta]:
+            yield Delta(text="two ")
+            yield Delta(text="pieces")
+
+    register_llm("stream-only", StreamOnly)
+    forget.append("stream-only")
+    backend = get_llm("stream-only", Settings())
+    assert generate(backend, GenerationRequest("q", [], []))[0] == "two pieces"

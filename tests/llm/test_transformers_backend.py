@@ -12,6 +12,7 @@ from rag.errors import ConfigError
 from rag.llm import get_llm
 from rag.llm.base import Delta, GenerationRequest, Message
 from rag.llm.transformers_backend import TransformersLLM, fallback_prompt
+from rag.testing.llm_suite import LLMBackendContract
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -130,3 +131,11 @@ def test_missing_extra_says_what_to_install(tmp_path: Path, monkeypatch: pytest.
     llm = TransformersLLM(Settings(llm={"backend": "transformers", "model": str(tmp_path)}))
     with pytest.raises(ConfigError, match=r"pip install 'rag\[transformers\]'"):
         llm.warm_up()
+
+
+class TestContract(LLMBackendContract):
+    """The shared backend contract, on the tiny random-weight model."""
+
+    @pytest.fixture
+    def backend(self, tiny_llm: TransformersLLM) -> TransformersLLM:
+        return tiny_llm

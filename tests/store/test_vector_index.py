@@ -154,7 +154,7 @@ def test_unknown_storage_is_refused():
 def test_builds_use_all_cores_and_restore_the_search_threads(monkeypatch):
     import faiss
 
-    from rag.store import dense
+    from rag.store.dense import threads as dense
 
     seen = []
     real_add = faiss.IndexIDMap2.add_with_ids
@@ -173,7 +173,7 @@ def test_searches_from_other_threads_use_the_configured_threads(monkeypatch: pyt
 
     import faiss
 
-    from rag.store import dense
+    from rag.store.dense import threads as dense
 
     monkeypatch.setattr(dense, "_search_threads", dense._search_threads)
     dense.configure_faiss(threads=1)

@@ -7,7 +7,6 @@ end shows citations; the structured ones ride in an extra `citations` field.
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -22,23 +21,32 @@ from rag.api import answering, chat_tasks
 from rag.api.deps import AUTH, MetricsDep, RagDep, SettingsDep
 from rag.api.errors import ApiError, rag_error_body
 from rag.api.limits import check_message_count, check_text
+from rag.api.metrics import Metrics
 from rag.api.openai_schemas import (
-    AssistantMessage, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, ChatUsage, Choice,
-    ChunkChoice, ChunkDelta, Model, ModelList, usage_of,
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ChatMessage,
+    ChatUsage,
+    Choice,
+    ChunkChoice,
+    ChunkDelta,
+    Model,
+    ModelList,
+    usage_of,
 )
 from rag.api.routes._responses import errors
-from rag.api.metrics import Metrics
 from rag.api.state import RAGService, llm_names
 from rag.api.streaming import SSE_HEADERS, iterate_until_disconnect
 from rag.config import Settings
 from rag.errors import RagError
 from rag.llm.base import Message
+from rag.present import sources_markdown, strip_sources
 from rag.text.tokens import TokenCounter, get_token_counter
-from rag.text.urls import is_web_url
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=AUTH)
 
-SOURCES_HEADING = "\n\nSources:\n"
 _STARTED = int(time.time())
 
 
@@ -80,7 +88,7 @@ async def chat_completions(
     kw = {"llm": llm, "temperature": body.temperature, "max_tokens": body.max_tokens or body.max_completion_tokens}
     if not body.stream:
         answer = await answering.ask(rag, metrics, question, history, **kw)
-        content = answer.answer + format_sources(answer.citations)
+        content = answer.answer + sources_markdown(answer.citations)
         return _completion(body.model, content, answer.citations, _answer_usage(answer, settings), answer.abstained)
     iterator, first = await answering.open_stream(rag, question, history, **kw)
     return _sse(_chunks(request, metrics, iterator, first, body.model, settings, include_usage))
@@ -109,42 +117,11 @@ def _split_messages(messages: list[ChatMessage], settings: Settings) -> tuple[st
     question = messages[users[-1]].text()
     # System prompts are the client's, not rag's: the grounded prompt decides how to answer.
     history = [
-        Message(role=m.role, content=_strip_sources(m.text()))
+        Message(role=m.role, content=strip_sources(m.text()))
         for m in messages[: users[-1]]
         if m.role in ("user", "assistant") and m.text().strip()
     ]
     return question, history
-
-
-def _strip_sources(text: str) -> str:
-    # Our own earlier replies end in a Sources list that would only confuse question condensing.
-    return text.split(SOURCES_HEADING, 1)[0]
-
-
-def format_sources(citations: list[Citation]) -> str:
-    """'\\n\\nSources:\\n[1] Title — source (date) <url>' for each distinct marker, or ''."""
-    lines: list[str] = []
-    seen: set[int] = set()
-    for c in sorted(citations, key=lambda c: c.n):
-        if c.n in seen:
-            continue
-        seen.add(c.n)
-        # Titles, sources and URLs come from documents, not from rag: shown as text, and a URL
-        # becomes a link only when it is a web address (never javascript: or data:).
-        line = f"[{c.n}] {_as_text(c.title or c.doc_id)}"
-        line += f" — {_as_text(c.source)}" if c.source else ""
-        line += f" ({_as_text(c.date)})" if c.date else ""
-        line += f" <{c.url}>" if c.url and is_web_url(c.url) else ""
-        lines.append(line)
-    return SOURCES_HEADING + "\n".join(lines) if lines else ""
-
-
-_MARKDOWN = re.compile(r"([\\`\[\]<>])")  # what can open a link, an HTML tag or code
-
-
-def _as_text(value: str) -> str:
-    """`value` with Markdown and HTML syntax escaped, on one line, so a front end shows it verbatim."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(value.split()))
 
 
 def _counter(settings: Settings) -> TokenCounter:
@@ -217,7 +194,7 @@ async def _chunks(
                     yield writer.delta(ChunkDelta(content=item))
                 continue
             metrics.observe_answer(item)
-            if sources := format_sources(item.citations):
+            if sources := sources_markdown(item.citations):
                 yield writer.delta(ChunkDelta(content=sources))
             yield writer.delta(ChunkDelta(), finish_reason="stop", citations=item.citations)
             if include_usage:

@@ -69,7 +69,7 @@ async def _add_uploads(request: Request, rag: RAGService, settings: Settings) ->
         for upload in uploads:
             check_type(upload)
         with upload_dir() as tmp:
-            folder, taken = Path(tmp), set()
+            folder, taken = Path(tmp), set[str]()
             for upload in uploads:
                 await save_upload(upload, folder, safe_name(upload.filename, taken), settings.server.max_upload_bytes)
             # The folder is handed over whole so document ids are the (sanitised) file names.

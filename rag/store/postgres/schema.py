@@ -85,7 +85,7 @@ def write_meta(conn: Connection, schema: str, meta: dict[str, Any]) -> None:
 
 def read_meta(conn: Connection, schema: str) -> dict[str, Any]:
     rows = conn.execute(sql.SQL("SELECT key, value FROM {}.meta").format(sql.Identifier(schema))).fetchall()
-    meta = dict(rows)
+    meta: dict[str, Any] = dict(rows)
     if meta.get("layout_version") != LAYOUT_VERSION:
         raise IndexMismatchError(
             f"the PostgreSQL index in schema {schema} has table layout {meta.get('layout_version')!r}, this rag "

@@ -102,10 +102,10 @@ class PostgresStore:
                 with self._pool.connection() as conn:
                     return work(conn)
 
-    def _run(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+    def _run(self, query: sql.SQL | sql.Composed | str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
         return self._read(lambda conn: conn.execute(query, params).fetchall())
 
-    def _one(self, query: sql.Composable | str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+    def _one(self, query: sql.SQL | sql.Composed | str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         rows = self._run(query, params)
         return rows[0][0] if rows else None
 

@@ -42,10 +42,11 @@ def initial_meta(embedder_id: str, dimension: int, chunking: dict, settings: Sto
 def apply(conn: Connection, schema: str, docs: list[StoredDocument], delete: Sequence[str]) -> int:
     """Replace `docs` (by id) and delete `delete` inside the caller's transaction; how many of `delete` existed."""
     s = sql.Identifier(schema)
-    next_id, fingerprint = conn.execute(
-        sql.SQL("SELECT next_id, fingerprint FROM {}.state FOR UPDATE").format(s)).fetchone()
+    state = conn.execute(sql.SQL("SELECT next_id, fingerprint FROM {}.state FOR UPDATE").format(s)).fetchone()
+    assert state is not None, "the state row is created with the schema"
+    next_id, fingerprint = state
     names = sorted({d.doc_id for d in docs} | set(delete))
-    old = dict(conn.execute(sql.SQL("SELECT doc_id, content_hash FROM {}.documents WHERE doc_id = ANY(%s)")
+    old: dict[str, str] = dict(conn.execute(sql.SQL("SELECT doc_id, content_hash FROM {}.documents WHERE doc_id = ANY(%s)")
                             .format(s), (names,)).fetchall())
     removed_chunks, removed_terms = _remove(conn, s, sorted(old))
     for doc_id, content_hash in [*old.items(), *((d.doc_id, d.content_hash) for d in docs)]:

@@ -1,0 +1,174 @@
+"""Question-independent facts about a passage's sentences, computed once per chunk text.
+
+Every answer reads the same few retrieved chunks: their sentence spans, stemmed terms (plain
+and with possessives folded, as abstention compares them), whether a sentence holds an amount,
+a percentage, a date, which numbers and number words it states, the names it capitalises, and
+how much it looks like page furniture. None of that depends on the question, so it is worked
+out when a chunk is written (the folder store keeps it in the catalog's `facts` column, in the
+same commit as the chunk) and otherwise on first use; either way it is remembered per text.
+
+A stored analysis carries `VERSION`, a digest of the source of the code that produces it: when
+that code changes, stored facts no longer match and are recomputed lazily (answers never
+depend on stale facts); `rag index --rebuild` stores fresh ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.answer.figures import MONEY, NUMBER_WORDS, PERCENT, YEAR, has_date
+from rag.text.analyze import stem, terms
+from rag.text.memo import PASSAGE_CHARS, TextCache
+from rag.text.sentences import Span, split_sentences
+
+# Page furniture: words of buttons, banners and footers, not of statements.
+_FURNITURE = "|".join(("click", "subscribe", "sign up", "share on", "share this", "read more", "cookies?", "newsletter",
+                       "comments?", "all rights reserved", "advertisement", "follow us", "min read", "print"))
+_BOILERPLATE = re.compile(rf"\b(?:{_FURNITURE})\b|©", re.IGNORECASE)
+CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*[A-Za-z0-9]|\b[A-Z]\b")
+_DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_LETTERS = re.compile(r"[a-z]+")
+_MONEY_BIT, _PERCENT_BIT, _DATE_BIT = 1, 2, 4
+
+
+def _code_version() -> str:
+    """A digest of the modules whose rules decide the facts: edit one and stored facts go stale."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in (here / "facts.py", here / "figures.py", here.parent / "text" / "analyze.py",
+                 here.parent / "text" / "sentences.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+VERSION = _code_version()
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceFacts:
+    span: Span
+    terms: tuple[str, ...]
+    folded: tuple[str, ...]  # terms with possessives folded ("Microsoft's" -> "microsoft")
+    term_set: frozenset[str]
+    folded_set: frozenset[str]
+    flags: int  # money | percent | date bits
+    penalty: float  # a question, a fragment, page furniture (see rag.answer.scoring.penalty)
+    names: frozenset[str]  # stemmed terms of the words capitalised after the first
+    numbers: tuple[str, ...]  # digit runs that are not years
+    number_words: tuple[str, ...]  # "three", "million", ...
+
+    @property
+    def money(self) -> bool:
+        return bool(self.flags & _MONEY_BIT)
+
+    @property
+    def percent(self) -> bool:
+        return bool(self.flags & _PERCENT_BIT)
+
+    @property
+    def date(self) -> bool:
+        return bool(self.flags & _DATE_BIT)
+
+    def has_number(self, exclude: frozenset[str]) -> bool:
+        """`rag.answer.figures.has_number` of the sentence, from the numbers found once."""
+        return any(n not in exclude for n in self.numbers) or any(w not in exclude for w in self.number_words)
+
+
+def fold(term: str) -> str:
+    """"Microsoft's" is "Microsoft": the possessive of a term folded into the term."""
+    return stem(term[:-2]) if term.endswith("'s") and len(term) > 2 else term
+
+
+def analyse(text: str) -> tuple[SentenceFacts, ...]:
+    """The facts of every sentence of `text`, in order."""
+    out = []
+    for span in split_sentences(text):
+        found = terms(span.text)
+        out.append(_sentence(span, tuple(found)))
+    return tuple(out)
+
+
+def _sentence(span: Span, found: tuple[str, ...], **known: object) -> SentenceFacts:
+    """One sentence's facts; `known` ones (flags, penalty, ... as stored) are not worked out again."""
+    if known:
+        return _facts(span, found, **known)  # type: ignore[arg-type]
+    text = span.text
+    flags = (_MONEY_BIT if MONEY.search(text) else 0) | (_PERCENT_BIT if PERCENT.search(text) else 0)
+    flags |= _DATE_BIT if has_date(text) else 0
+    cost = 0.0
+    if text.rstrip("\"'”’) ").endswith("?"):
+        cost += 0.5
+    if len(found) < 3:
+        cost += 0.3
+    if _BOILERPLATE.search(text):
+        cost += 0.3
+    names = frozenset(t for w in CAPITALISED.findall(text)[1:] for t in terms(w))
+    numbers = tuple(m for m in _DIGITS.findall(text) if not YEAR.fullmatch(m))
+    number_words = tuple(w for w in _LETTERS.findall(text.lower()) if w in NUMBER_WORDS)
+    return _facts(span, found, flags=flags, penalty=cost, names=names, numbers=numbers, number_words=number_words)
+
+
+def _facts(span: Span, found: tuple[str, ...], *, flags: int, penalty: float, names: frozenset[str],
+           numbers: tuple[str, ...], number_words: tuple[str, ...]) -> SentenceFacts:
+    folded = tuple(fold(t) for t in found)
+    return SentenceFacts(span, found, folded, frozenset(found), frozenset(folded), flags, penalty, names, numbers,
+                         number_words)
+
+
+# -- remembered per text, and stored with the chunk --------------------------------------------
+
+_CACHE: TextCache[tuple[SentenceFacts, ...]] = TextCache(maxsize=8_192, max_chars=PASSAGE_CHARS)
+# Facts read from the index with their chunk, decoded only if the chunk is answered from: a search
+# reads a few dozen candidates and answers from a handful.
+_STORED: TextCache[bytes] = TextCache(maxsize=8_192, max_chars=PASSAGE_CHARS)
+
+
+def facts_of(text: str) -> tuple[SentenceFacts, ...]:
+    """The facts of `text`: remembered, loaded from the index, or computed now."""
+    return _CACHE.get(text, _load_or_analyse)
+
+
+def dumps(text: str) -> bytes:
+    """The facts of `text` as the store keeps them beside the chunk: zlib-compressed JSON (about
+    half the size of the text; reading them back is ~10x cheaper than working them out)."""
+    rows = [[f.span.start, f.span.end, list(f.terms), f.flags, f.penalty, sorted(f.names), list(f.numbers),
+             list(f.number_words)] for f in analyse(text)]
+    data = json.dumps({"v": VERSION, "s": rows}, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(data.encode("utf-8"), 6)
+
+
+def remember(text: str, stored: bytes | None) -> None:
+    """Keep a chunk's stored facts (from `dumps`) for when an answer first needs them."""
+    if stored and not _CACHE.has(text):
+        _STORED.put(text, stored)
+
+
+def _load_or_analyse(text: str) -> tuple[SentenceFacts, ...]:
+    stored = _STORED.peek(text)
+    loaded = loads(text, stored) if stored is not None else None
+    return loaded if loaded is not None else analyse(text)
+
+
+def loads(text: str, stored: bytes) -> tuple[SentenceFacts, ...] | None:
+    """The facts `dumps` wrote for `text`; None when unreadable or written by other rules (stale)."""
+    try:
+        data = json.loads(zlib.decompress(stored))
+        if not isinstance(data, dict) or data.get("v") != VERSION:
+            return None
+        return tuple(
+            _sentence(Span(start, end, text[start:end]), tuple(found), flags=flags, penalty=penalty,
+                      names=frozenset(names), numbers=tuple(numbers), number_words=tuple(number_words))
+            for start, end, found, flags, penalty, names, numbers, number_words in data["s"]
+        )
+    except (TypeError, ValueError, KeyError, zlib.error):
+        return None  # not the shape this version writes: computed from the text instead
+
+
+def clear() -> None:
+    _CACHE.clear()
+    _STORED.clear()

@@ -1,0 +1,30 @@
+"""The shared backend contract (rag.testing.llm_suite) run by the backends that need no model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from rag.answer.extractive import ExtractiveLLM
+from rag.config import Settings
+from rag.llm.openai_backend import OpenAILLM
+from rag.testing.llm_suite import LLMBackendContract
+from tests.fakes import FakeOpenAIServer
+
+
+class TestExtractiveBackend(LLMBackendContract):
+    @pytest.fixture
+    def backend(self) -> ExtractiveLLM:
+        return ExtractiveLLM(Settings())
+
+
+class TestOpenAIBackend(LLMBackendContract):
+    """Against a real HTTP server on loopback that speaks the OpenAI protocol."""
+
+    @pytest.fixture
+    def backend(self, fake_openai: FakeOpenAIServer) -> Iterator[OpenAILLM]:
+        llm = OpenAILLM(Settings(llm={"backend": "openai", "model": "fake-model", "base_url": fake_openai.url,
+                                      "timeout": 5.0, "max_retries": 0}))
+        yield llm
+        llm.close()
