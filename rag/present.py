@@ -71,5 +71,6 @@ def sources_for_terminal(answer: Answer, quote_limit: int = 300) -> list[str]:
     for citation in distinct(answer.citations):
         lines.append(source_line(citation))
         lines.append(f"    “{snippet(citation.quote, quote_limit)}”")
-    lines.extend(f"Note: {note}" for note in answer.disagreements)
+    # The extractive answer already ends with its note: say it once.
+    lines.extend(f"Note: {note}" for note in answer.disagreements if note not in answer.answer)
     return lines

@@ -18,6 +18,7 @@ NO_TORCH = (
     "try:\n    main()\nexcept SystemExit as exit:\n    code = exit.code or 0\n"
     "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules]\n"
     "print('HEAVY', heavy, file=sys.stderr)\n"
+    "print('SPACY', 'spacy' in sys.modules, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -51,6 +52,7 @@ def test_search_json_is_machine_readable_and_loads_no_model_library(workdir: Pat
     assert len(passages) == 3
     assert {"chunk_id", "doc_id", "title", "source", "text", "start", "end", "score", "scores"} <= set(passages[0])
     assert "HEAVY []" in result.stderr
+    assert "SPACY False" in result.stderr  # the entity model is for answers only
 
 
 def test_index_reports_per_file_problems_and_keeps_going(workdir: Path, tmp_path: Path) -> None:
@@ -75,6 +77,13 @@ def test_index_dir_from_the_environment(workdir: Path, tmp_path: Path) -> None:
     answer = json.loads(result.stdout)
     assert answer["citations"] and not answer["abstained"]
     assert (target / "manifest.json").is_file()
+
+
+def test_a_disagreement_between_sources_is_noted_once(workdir: Path) -> None:
+    # The sample articles give two amounts for the university partnerships.
+    result = rag_cli("ask", "How much money backs the AI partnerships between US and Japanese universities?", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Sources differ") == 1, result.stdout
 
 
 def test_an_unanswerable_question_abstains_without_citations(workdir: Path) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from rag.answer import entities as ner
 from rag.answer import scoring
 from rag.answer.facts import fold
 from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, PERCENT, WEEKDAY, YEAR, has_date
@@ -130,7 +131,7 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
     together = [i for i in range(len(sentences)) if found.together(i)]
     if not together:
         return "entities never together: " + ", ".join(e.text for e in entities)
-    wanted = expected_type(main)
+    wanted = ner.answer_type(main) or expected_type(main)
     if wanted is None:
         return None
     cover = scoring.coverer(q, idf, unseen)
@@ -139,8 +140,8 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
         s = sentences[i]
         if (
             cover(s.term_set) >= floor
-            and found.about(i, person=wanted == "person")
-            and has_type(wanted, s.span.text, main)
+            and found.about(i, person=wanted in ("person", "org"))
+            and ner.holds_answer(wanted, s.span.text, main, has_type)
         ):
             return None
     return f"no {wanted} about " + (", ".join(e.text for e in entities) or "the question's terms")

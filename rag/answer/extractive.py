@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rag.answer import scoring
 from rag.answer.citations import MARKER
 from rag.answer.figures import find_disagreements
+from rag.answer.lead import lead_line
 from rag.answer.packing import token_counter
 from rag.answer.prompts import REFUSAL
 from rag.config import Settings
@@ -152,6 +153,9 @@ def answer_sentences(question: str, passages: Sequence[Passage], config: Extract
     if not picks:
         return [REFUSAL]
     out = [f"{_with_period(p.text)} {p.marker}".strip() for p in picks]
+    lead = lead_line(question, picks[0].text, picks[0].marker)  # answer first, where it is one typed span
+    if lead is not None:
+        out = [lead] + out
     return out + disagreement_notes(question, passages, ranked, picks)
 
 

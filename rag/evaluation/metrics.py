@@ -74,6 +74,12 @@ def token_f1(prediction: str, answers: Sequence[str]) -> float:
     return best
 
 
+def lead_sentence(text: str) -> str:
+    """The first sentence of an answer (markers already stripped): where a direct answer leads."""
+    spans = split_sentences(text)
+    return spans[0].text if spans else ""
+
+
 def contains_answer(text: str, answers: Sequence[str]) -> bool:
     """Whether a passage contains a normalised gold answer as whole tokens."""
     return str_em(text, answers)

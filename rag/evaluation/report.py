@@ -15,13 +15,14 @@ from rag.evaluation.runner import ALL, KS, EvalResult, QuestionRecord
 # (column title, summary key, kind): kind "pct" prints as a percentage, "ms" as milliseconds.
 COLUMNS: list[tuple[str, str, str]] = [
     ("STR-EM", "str_em", "pct"), ("Words", "answer_words", "num"), ("F1", "f1", "pct"), ("EM", "em", "pct"),
+    ("Lead EM", "lead_em", "pct"), ("Lead F1", "lead_f1", "pct"),
     ("R@1", "answer_recall@1", "pct"), ("R@5", "answer_recall@5", "pct"), ("R@10", "answer_recall@10", "pct"),
     ("MRR", "answer_mrr", "pct"), ("Src@5", "source_recall@5", "pct"),
     ("Cit P", "citation_precision", "pct"), ("Cit R", "citation_recall", "pct"),
     ("Abst P", "abstention_precision", "pct"), ("Abst R", "abstention_recall", "pct"),
     ("False abst", "false_abstention_rate", "pct"), ("p50 ms", "latency_p50_ms", "ms"), ("p95 ms", "latency_p95_ms", "ms"),
 ]
-TERMINAL = ("STR-EM", "Words", "F1", "R@1", "R@5", "MRR", "Src@5", "Cit P", "Cit R", "Abst R", "False abst", "p50 ms", "p95 ms")
+TERMINAL = ("STR-EM", "Lead EM", "Lead F1", "Words", "R@1", "R@5", "MRR", "Src@5", "Cit P", "Cit R", "Abst R", "False abst", "p50 ms", "p95 ms")
 MARKDOWN_ROWS = 1000  # per config; the JSON report always has every question
 PLOT_HINT = "plot skipped: matplotlib is not installed (pip install 'rag[plot]')"
 

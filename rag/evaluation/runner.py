@@ -134,6 +134,10 @@ def score_question(item: GoldItem, passages: Sequence[Passage], answer: Answer) 
         scores["str_em"] = m.str_em(predicted, item.answers)
         scores["em"] = m.exact_match(predicted, item.answers)
         scores["f1"] = m.token_f1(predicted, item.answers)
+        # The answer's first sentence, SQuAD-style: "$2.9 billion." scores 1, a whole sentence far less.
+        lead = m.lead_sentence(predicted)
+        scores["lead_em"] = m.exact_match(lead, item.answers)
+        scores["lead_f1"] = m.token_f1(lead, item.answers)
         # Length of what was said; abstentions say nothing, so they are left out of the mean.
         scores["answer_words"] = None if answer.abstained else float(len(predicted.split()))
         for k in KS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rag.answer import entities
 from rag.answer.citations import MARKER, strip_markers
 from rag.answer.extractive import ExtractiveLLM
 from rag.answer.figures import find_disagreements
@@ -21,7 +22,9 @@ def ask(question: str, passages=VELDT) -> tuple[str, list[str]]:
 
 def test_picks_the_sentence_that_answers_and_cites_its_passage() -> None:
     text, _ = ask("How many technicians will Veldt train?")
-    assert text.startswith("The company plans to train 4,000 technicians by 2033")
+    sentence = "The company plans to train 4,000 technicians by 2033"
+    # With the entity model the answer leads with the count itself, cited like the sentence.
+    assert text.startswith(f"4,000. [3] {sentence}" if entities.available() else sentence)
     assert "[3]" in text
     assert len(strip_markers(text).split()) < 40
 
