@@ -147,7 +147,9 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
     return f"no {wanted} about " + (", ".join(e.text for e in entities) or "the question's terms")
 
 
-def _evidence(question: str, passages: Sequence[Passage]) -> tuple[list[scoring.Sentence], scoring.Question, dict[str, float], float]:
+def _evidence(
+    question: str, passages: Sequence[Passage]
+) -> tuple[list[scoring.Sentence], scoring.Question, dict[str, float], float]:
     """Sentences, the analysed question and IDF, possessives folded ("Microsoft's" is "Microsoft")."""
     sentences = scoring.passage_sentences(passages, folded=True)
     q = scoring.analyse_question(question)
@@ -208,13 +210,17 @@ def _is_name_word(question: str, match: re.Match[str], token: str, following: re
     if not token[:1].isupper():
         return False
     before = question[: match.start()].rstrip()
-    if before and before[-1] not in ".?!:;\"“(":
+    if before and before[-1] not in '.?!:;"“(':
         return True
     if token.lower() in _OPENERS or token.lower() in STOPWORDS:
         return False
     # "Microsoft's pledges", "Japan's labour", "TSMC", "Masayoshi Son said": names; "Apart from": not.
     possessive = match.group(0) != token
-    next_capital = following is not None and following.group(0)[:1].isupper() and not question[match.end() : following.start()].strip()
+    next_capital = (
+        following is not None
+        and following.group(0)[:1].isupper()
+        and not question[match.end() : following.start()].strip()
+    )
     return possessive or token.isupper() or next_capital
 
 
@@ -292,7 +298,8 @@ class _Found:
             e, passage = self.entities[k], self.passages[self.sentences[i].passage]
             title = (passage.title or "").replace("_", " ")
             self.memo[key] = bool(e.number and YEAR.fullmatch(e.text) and e.text in (passage.date or "")) or (
-                bool(title) and _entity_in(e, _sentence_words(title), title))
+                bool(title) and _entity_in(e, _sentence_words(title), title)
+            )
         return self.memo[key]
 
 
@@ -398,7 +405,10 @@ def expected_type(question: str) -> str | None:
 
 def role_of(question: str) -> str | None:
     """The role a who-question asks to fill: "director" in "Who will be the director of X?"."""
-    match = re.search(r"\bwho (?:is|was|will be|are|were|has been|would be) (?:the|its|their) ((?:\w+ ){0,2}?\w+) (?:of|at|for|in|to)\b", " ".join(words(question)))
+    match = re.search(
+        r"\bwho (?:is|was|will be|are|were|has been|would be) (?:the|its|their) ((?:\w+ ){0,2}?\w+) (?:of|at|for|in|to)\b",
+        " ".join(words(question)),
+    )
     return match.group(1).split()[-1] if match else None
 
 
@@ -426,8 +436,10 @@ def _has_count(text: str, question: str) -> bool:
     asked = {w for w in words(question) if any(ch.isdigit() for ch in w) or w in NUMBER_WORDS}
     tokens = words(text)
     numbers = [
-        i for i, w in enumerate(tokens)
-        if w not in asked and not YEAR.fullmatch(w)
+        i
+        for i, w in enumerate(tokens)
+        if w not in asked
+        and not YEAR.fullmatch(w)
         and (w in NUMBER_WORDS - {"first", "second", "third"} or any(ch.isdigit() for ch in w))
     ]
     mentions = [i for i, w in enumerate(tokens) if noun and _same_name(noun.rstrip("s"), w.rstrip("s"))]
@@ -454,7 +466,9 @@ def _has_new_name(text: str, question: str) -> bool:
         if not text[: match.start()].strip() and re.search(r"(?:ing|ed|ly)$", parts[0]):
             parts = parts[1:]  # "Elevating Japan's position": a sentence's first word, not a name
         parts = [p for p in parts if p not in STOPWORDS and p not in _TITLES]
-        if len(parts) >= 2 and not any(p in asked or MONTH.fullmatch(p.title()) or WEEKDAY.fullmatch(p.title()) for p in parts):
+        if len(parts) >= 2 and not any(
+            p in asked or MONTH.fullmatch(p.title()) or WEEKDAY.fullmatch(p.title()) for p in parts
+        ):
             return True
     return False
 

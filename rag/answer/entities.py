@@ -34,7 +34,9 @@ PINNED = {
 # Only heads that a named organisation carries in its name ("Keio University"): a question for
 # "which company" is as often answered by a name the small model tags as a place or a person.
 _ORG_QUESTION = re.compile(r"\b(?:what|which) (?:\w+ )?(university|bank|institute)\b")
-_VALUE_QUESTION = re.compile(r"\b(?:what|which) (?:was|is|were|are|will be) the (?:value|worth|cost|price|size of the (?:investment|deal|fund))\b")
+_VALUE_QUESTION = re.compile(
+    r"\b(?:what|which) (?:was|is|were|are|will be) the (?:value|worth|cost|price|size of the (?:investment|deal|fund))\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -125,13 +127,15 @@ def given(entity: str, question: str) -> bool:
 
 
 def _demonym(word: str, asked: set[str]) -> bool:
-    """"japan" given by "japanese", "korea" by "korean"."""
-    return any(len(a) > len(word) >= 4 and a.startswith(word[:-1] if word[-1] in "aeiouy" else word) for a in asked) or any(
-        len(word) > len(a) >= 4 and word.startswith(a[:-1] if a[-1] in "aeiouy" else a) for a in asked
-    )
+    """ "japan" given by "japanese", "korea" by "korean"."""
+    return any(
+        len(a) > len(word) >= 4 and a.startswith(word[:-1] if word[-1] in "aeiouy" else word) for a in asked
+    ) or any(len(word) > len(a) >= 4 and word.startswith(a[:-1] if a[-1] in "aeiouy" else a) for a in asked)
 
 
-_ROLE = re.compile(r"\bwho (?:is|was|will be|are|were|has been) (?:the|its|their) ((?:\w+ ){0,2}?\w+) (?:of|at|for|in)\b")
+_ROLE = re.compile(
+    r"\bwho (?:is|was|will be|are|were|has been) (?:the|its|their) ((?:\w+ ){0,2}?\w+) (?:of|at|for|in)\b"
+)
 
 
 # "Meta chief executive", "Atlanta Braves field director"; "executive of Meta", "director at the NFL".
@@ -172,8 +176,12 @@ def _role_held_by_other(text: str, question: str) -> bool:
     orgs = [(t, start) for t, label, start in entities(text) if label in _OWNERS]
     held_by_other = 0
     for mention in mentions:
-        near = [(t, start) for t, start in orgs if _BEFORE_ROLE.fullmatch(text[start + len(t) : mention.start()])
-                or _AFTER_ROLE.fullmatch(text[mention.end() : start])]
+        near = [
+            (t, start)
+            for t, start in orgs
+            if _BEFORE_ROLE.fullmatch(text[start + len(t) : mention.start()])
+            or _AFTER_ROLE.fullmatch(text[mention.end() : start])
+        ]
         # "NFL and Atlanta Braves field director": the role is both organisations'.
         near += [(t, start) for t, start in orgs if any(_JOINED.fullmatch(text[start + len(t) : s]) for _, s in near)]
         if near and not any(given(t, question) for t, _ in near):

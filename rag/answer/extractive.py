@@ -13,8 +13,8 @@ from rag.answer.lead import lead_line
 from rag.answer.packing import token_counter
 from rag.answer.prompts import REFUSAL
 from rag.config import Settings
-from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.llm.base import Delta, GenerationRequest, StreamingLLM, Usage
+from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.types import Passage
 
 
@@ -29,7 +29,12 @@ class ExtractiveConfig:
     penalty_weight: float = 0.5  # questions, fragments, page furniture
     # Holds a candidate answer of the kind asked for (an amount, a date, a name).
     kind_weights: tuple[tuple[str, float], ...] = (
-        ("money", 0.3), ("number", 0.3), ("date", 0.3), ("person", 0.2), ("place", 0.15), ("other", 0.0),
+        ("money", 0.3),
+        ("number", 0.3),
+        ("date", 0.3),
+        ("person", 0.2),
+        ("place", 0.15),
+        ("other", 0.0),
     )
     floor: float = 0.15  # best coverage below this: refuse
     extra_ratio: float = 0.8  # a 2nd/3rd sentence must score this share of the first
@@ -119,7 +124,7 @@ def select(question: str, passages: Sequence[Passage], ranked: list[Scored], con
 
 def _is_title(passages: Sequence[Passage], s: scoring.Sentence) -> bool:
     title = passages[s.passage].title
-    return bool(title) and _clean(passages, s).rstrip(".") == " ".join(title.split()).rstrip(".")
+    return title is not None and bool(title) and _clean(passages, s).rstrip(".") == " ".join(title.split()).rstrip(".")
 
 
 def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig) -> Pick | None:
@@ -164,7 +169,9 @@ def answer_sentences(question: str, passages: Sequence[Passage], config: Extract
 DISAGREEMENT_COVERAGE = 0.6
 
 
-def disagreement_notes(question: str, passages: Sequence[Passage], ranked: list[Scored], picks: list[Pick]) -> list[str]:
+def disagreement_notes(
+    question: str, passages: Sequence[Passage], ranked: list[Scored], picks: list[Pick]
+) -> list[str]:
     """Compare the chosen sentences with the retrieved sentences that are about the same things."""
     kind = scoring.analyse_question(question).kind
     numeric = frozenset({"money", "percent", "count"})

@@ -16,14 +16,35 @@ from rag.text.analyze import words
 
 # Entity labels (spaCy's OntoNotes set) that answer each kind of question, most specific first.
 _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
-    (re.compile(r"\bhow much (?:money|did|does|do|will|has|have|is|was|were|are|would|could)\b|\b(?:what|which) (?:was |is |were )?(?:the )?(?:amount|sum|value|cost|price)\b"), frozenset({"MONEY"})),
+    (
+        re.compile(
+            r"\bhow much (?:money|did|does|do|will|has|have|is|was|were|are|would|could)\b|\b(?:what|which) (?:was |is |were )?(?:the )?(?:amount|sum|value|cost|price)\b"
+        ),
+        frozenset({"MONEY"}),
+    ),
     (re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion)\b"), frozenset({"PERCENT"})),
     (re.compile(r"\bhow many\b"), frozenset({"CARDINAL", "QUANTITY"})),
-    (re.compile(r"\bhow long\b|\b(?:over|for|across|within) (?:what|which|how long a) (?:period|time|span|timeframe|time span)\b"), frozenset({"DATE"})),
-    (re.compile(r"^(?:in |by |since |until )?(?:what|which) (?:year|date|day|month|decade|century)\b|^when\b"), frozenset({"DATE", "TIME"})),
+    (
+        re.compile(
+            r"\bhow long\b|\b(?:over|for|across|within) (?:what|which|how long a) (?:period|time|span|timeframe|time span)\b"
+        ),
+        frozenset({"DATE"}),
+    ),
+    (
+        re.compile(r"^(?:in |by |since |until )?(?:what|which) (?:year|date|day|month|decade|century)\b|^when\b"),
+        frozenset({"DATE", "TIME"}),
+    ),
     (re.compile(r"^(?:who|whom)\b|\bwho (?:is|was|will|has|had|leads|heads|runs)\b"), frozenset({"PERSON"})),
-    (re.compile(r"\b(?:what|which) (?:\w+ )?(?:company|companies|firm|organi[sz]ation|group|agency|university|team|chipmaker|bank)\b"), frozenset({"ORG"})),
-    (re.compile(r"^where\b|\b(?:what|which) (?:\w+ )?(?:city|country|state|town|prefecture|region|nation)\b"), frozenset({"GPE", "LOC", "FAC"})),
+    (
+        re.compile(
+            r"\b(?:what|which) (?:\w+ )?(?:company|companies|firm|organi[sz]ation|group|agency|university|team|chipmaker|bank)\b"
+        ),
+        frozenset({"ORG"}),
+    ),
+    (
+        re.compile(r"^where\b|\b(?:what|which) (?:\w+ )?(?:city|country|state|town|prefecture|region|nation)\b"),
+        frozenset({"GPE", "LOC", "FAC"}),
+    ),
 )
 
 
@@ -38,7 +59,9 @@ _DURATION = re.compile(
 
 
 _COUNTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
-_QUALIFIERS = frozenset("about around almost nearly over under more less than up to some roughly approximately at least".split())
+_QUALIFIERS = frozenset(
+    "about around almost nearly over under more less than up to some roughly approximately at least".split()
+)
 
 
 def _figure_word(word: str) -> bool:
@@ -48,7 +71,9 @@ def _figure_word(word: str) -> bool:
 
 
 # ", and over what period?": a second question joined to the first.
-_SECOND_PART = re.compile(r",?\s+(?:and|as well as)\s+(?=(?:\w+\s+){0,2}(?:how|what|which|who|whom|when|where)\b)", re.IGNORECASE)
+_SECOND_PART = re.compile(
+    r",?\s+(?:and|as well as)\s+(?=(?:\w+\s+){0,2}(?:how|what|which|who|whom|when|where)\b)", re.IGNORECASE
+)
 
 
 def wanted_labels(question: str) -> frozenset[str] | None:
@@ -66,7 +91,9 @@ def lead_span(question: str, sentence: str, part: str | None = None) -> str | No
     labels = wanted_labels(part or question)
     if labels is None or not entities.available():
         return None
-    found = [text for text, label, _ in entities.entities(sentence) if label in labels and not entities.given(text, question)]
+    found = [
+        text for text, label, _ in entities.entities(sentence) if label in labels and not entities.given(text, question)
+    ]
     lowered = " ".join(words(part or question))
     # "Over what period" wants a span of time ("the next decade"), not "this month"; "what year" a year.
     for asked, shape in ((_DURATION_ASKED, _DURATION), (_YEAR_ASKED, _YEAR)):

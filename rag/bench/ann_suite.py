@@ -108,12 +108,15 @@ def model_vectors(n_rows: int, n_queries: int, seed: int, n_texts: int) -> dict[
 
     texts, questions = model_texts(min(n_texts, n_rows), n_queries, seed)
     model = SentenceTransformer(minilm_path(), device="cpu")
-    encode = lambda t: model.encode(
-        t,
-        batch_size=64,
-        normalize_embeddings=True,  # noqa: E731
-        convert_to_numpy=True,
-    ).astype(np.float32)
+
+    def encode(t: list[str]) -> Any:
+        return model.encode(
+            t,
+            batch_size=64,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        ).astype(np.float32)
+
     (real, queries), embed_s = timed(lambda: (encode(texts), encode(questions)))
     return {
         "vectors": tile_rows(real, n_rows, seed),

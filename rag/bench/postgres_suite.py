@@ -14,6 +14,7 @@ import json
 import math
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,7 @@ def _store_run(settings: Settings, documents: list, queries: list[Any]) -> dict[
             "chunks_per_s": round(report.chunks_added / seconds, 1),
         }
         for mode in ("hybrid", "lexical", "dense"):
-            out[f"search_{mode}"] = percentiles(latencies(lambda q, mode=mode: rag.search(q, 5, mode=mode), texts))
+            out[f"search_{mode}"] = percentiles(latencies(partial(rag.search, k=5, mode=mode), texts))
         hits = sum(any(q.target in p.text for p in rag.search(q.text, 5)) for q in queries)
         out["hit_at_5"] = round(hits / len(queries), 4)
         if settings.store.is_postgres:  # what fusing both searches into one statement could save at most

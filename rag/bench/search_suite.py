@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import faiss
@@ -31,7 +32,7 @@ def mode_latencies(rag: Any, queries: list[str], targets: list[str]) -> dict[str
     """End-to-end `RAG.search` p50/p95 per mode, with hit@5 (a passage names the target entity)."""
     out: dict[str, Any] = {}
     for mode in ("dense", "lexical", "hybrid"):
-        out[mode] = percentiles(latencies(lambda q, mode=mode: rag.search(q, 5, mode=mode), queries))
+        out[mode] = percentiles(latencies(partial(rag.search, k=5, mode=mode), queries))
         hits = [any(t in p.text for p in rag.search(q, 5, mode=mode)) for q, t in zip(queries, targets)]
         out[mode]["hit@5"] = round(float(np.mean(hits)), 3) if hits else None
     out["embed_query"] = percentiles(latencies(rag.embedder.embed_query, queries))
@@ -73,7 +74,7 @@ def batch_throughput(rag: Any, queries: list[str], vectors: np.ndarray, repeats:
             ("raw_faiss", lambda: raw.search(batch, 10)),
         ):
             fn()
-            _, seconds = timed(lambda fn=fn: [fn() for _ in range(repeats)])
+            _, seconds = timed(partial(_repeat, fn, repeats))
             out[f"{name}@{label}"] = round(64 * repeats / seconds, 1)
     faiss.cvar.distance_compute_blas_threshold = before
     return out
@@ -103,3 +104,7 @@ def lexical_baseline(rag: Any, queries: list[str], ids: np.ndarray) -> dict[str,
         "bm25s": percentiles(latencies(lambda q: bm25.search(q, POOL), queries)),
         "store_lexical_search": percentiles(latencies(lambda q: rag.store.lexical_search(q, POOL), queries)),
     }
+
+
+def _repeat(fn: Any, times: int) -> list[Any]:
+    return [fn() for _ in range(times)]

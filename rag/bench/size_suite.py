@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ def ingest(rag: Any, documents: list, batch_docs: int) -> dict[str, Any]:
     step = batch_docs or len(documents)
     chunks, seconds = 0, 0.0
     for start in range(0, len(documents), step):
-        report, s = timed(lambda start=start: rag.add(documents[start : start + step]))
+        report, s = timed(partial(rag.add, documents[start : start + step]))
         chunks, seconds = chunks + report.chunks_added, seconds + s
     stats = rag.stats()
     return {
@@ -98,7 +99,7 @@ def updates(rag: Any, gen: Generator, n_docs: int, n: int = 5) -> dict[str, Any]
     victims = [docs[0], gen.document(0)]  # one in a fresh small segment, one in the big one
     delete_ms, stale = [], 0
     for doc in victims:
-        _, s = timed(lambda doc=doc: rag.delete(doc.id))
+        _, s = timed(partial(rag.delete, doc.id))
         delete_ms.append(s * 1000)
         probe = doc.text.split(".")[0]  # the lead sentence: its unique entity name and facts
         for mode in ("dense", "lexical", "hybrid"):

@@ -181,7 +181,9 @@ def _numbers(text: str) -> list[int]:
     return numbers
 
 
-def citation_scores(answer: Answer, gold_answers: Sequence[str], threshold: float = SUPPORT_THRESHOLD) -> CitationScores:
+def citation_scores(
+    answer: Answer, gold_answers: Sequence[str], threshold: float = SUPPORT_THRESHOLD
+) -> CitationScores:
     """Citation precision and recall in the spirit of ALCE, with term overlap standing in for NLI.
 
     A citation is good when its passage (full text, found by chunk_id among `answer.passages`;
@@ -198,7 +200,9 @@ def citation_scores(answer: Answer, gold_answers: Sequence[str], threshold: floa
     sentences = cited_sentences(answer.answer)
     for sentence, numbers in sentences:
         cited = [_cited_text(by_number.get(n), texts) for n in numbers]
-        verdicts = [t is not None and (contains_answer(t, gold_answers) or supports(sentence, t, threshold)) for t in cited]
+        verdicts = [
+            t is not None and (contains_answer(t, gold_answers) or supports(sentence, t, threshold)) for t in cited
+        ]
         total += len(verdicts)
         good += sum(verdicts)
         together = " ".join(t for t in cited if t)

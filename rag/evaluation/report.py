@@ -14,15 +14,41 @@ from rag.evaluation.runner import ALL, KS, EvalResult, QuestionRecord
 
 # (column title, summary key, kind): kind "pct" prints as a percentage, "ms" as milliseconds.
 COLUMNS: list[tuple[str, str, str]] = [
-    ("STR-EM", "str_em", "pct"), ("Words", "answer_words", "num"), ("F1", "f1", "pct"), ("EM", "em", "pct"),
-    ("Lead EM", "lead_em", "pct"), ("Lead F1", "lead_f1", "pct"),
-    ("R@1", "answer_recall@1", "pct"), ("R@5", "answer_recall@5", "pct"), ("R@10", "answer_recall@10", "pct"),
-    ("MRR", "answer_mrr", "pct"), ("Src@5", "source_recall@5", "pct"),
-    ("Cit P", "citation_precision", "pct"), ("Cit R", "citation_recall", "pct"),
-    ("Abst P", "abstention_precision", "pct"), ("Abst R", "abstention_recall", "pct"),
-    ("False abst", "false_abstention_rate", "pct"), ("p50 ms", "latency_p50_ms", "ms"), ("p95 ms", "latency_p95_ms", "ms"),
+    ("STR-EM", "str_em", "pct"),
+    ("Words", "answer_words", "num"),
+    ("F1", "f1", "pct"),
+    ("EM", "em", "pct"),
+    ("Lead EM", "lead_em", "pct"),
+    ("Lead F1", "lead_f1", "pct"),
+    ("R@1", "answer_recall@1", "pct"),
+    ("R@5", "answer_recall@5", "pct"),
+    ("R@10", "answer_recall@10", "pct"),
+    ("MRR", "answer_mrr", "pct"),
+    ("Src@5", "source_recall@5", "pct"),
+    ("Cit P", "citation_precision", "pct"),
+    ("Cit R", "citation_recall", "pct"),
+    ("Abst P", "abstention_precision", "pct"),
+    ("Abst R", "abstention_recall", "pct"),
+    ("False abst", "false_abstention_rate", "pct"),
+    ("p50 ms", "latency_p50_ms", "ms"),
+    ("p95 ms", "latency_p95_ms", "ms"),
 ]
-TERMINAL = ("STR-EM", "Lead EM", "Lead F1", "Words", "R@1", "R@5", "MRR", "Src@5", "Cit P", "Cit R", "Abst R", "False abst", "p50 ms", "p95 ms")
+TERMINAL = (
+    "STR-EM",
+    "Lead EM",
+    "Lead F1",
+    "Words",
+    "R@1",
+    "R@5",
+    "MRR",
+    "Src@5",
+    "Cit P",
+    "Cit R",
+    "Abst R",
+    "False abst",
+    "p50 ms",
+    "p95 ms",
+)
 MARKDOWN_ROWS = 1000  # per config; the JSON report always has every question
 PLOT_HINT = "plot skipped: matplotlib is not installed (pip install 'rag[plot]')"
 
@@ -100,7 +126,19 @@ def write_markdown(results: Sequence[EvalResult], path: Path, meta: dict[str, An
     return path
 
 
-QUESTION_HEADERS = ["id", "question", "gold", "answer", "cited sources", "STR-EM", "F1", "R@5", "Cit P", "Cit R", "note"]
+QUESTION_HEADERS = [
+    "id",
+    "question",
+    "gold",
+    "answer",
+    "cited sources",
+    "STR-EM",
+    "F1",
+    "R@5",
+    "Cit P",
+    "Cit R",
+    "note",
+]
 
 
 def question_row(record: QuestionRecord) -> list[str]:
@@ -110,10 +148,17 @@ def question_row(record: QuestionRecord) -> list[str]:
     else:
         note = "abstained" if record.abstained else ("unanswerable" if not record.answerable else "")
     return [
-        record.id, record.question, " / ".join(record.gold) or "(unanswerable)", record.answer,
-        ", ".join(record.cited_sources), _mark(metrics.get("str_em")), fmt(_num(metrics.get("f1")), "pct"),
-        _mark(metrics.get("answer_recall@5")), fmt(_num(metrics.get("citation_precision")), "pct"),
-        fmt(_num(metrics.get("citation_recall")), "pct"), note,
+        record.id,
+        record.question,
+        " / ".join(record.gold) or "(unanswerable)",
+        record.answer,
+        ", ".join(record.cited_sources),
+        _mark(metrics.get("str_em")),
+        fmt(_num(metrics.get("f1")), "pct"),
+        _mark(metrics.get("answer_recall@5")),
+        fmt(_num(metrics.get("citation_precision")), "pct"),
+        fmt(_num(metrics.get("citation_recall")), "pct"),
+        note,
     ]
 
 
@@ -134,7 +179,9 @@ def write_plot(results: Sequence[EvalResult], path: Path) -> tuple[Path | None, 
             ys = [float(y) for y in found if y is not None]
             if len(ys) == len(found):
                 # One colour per config; solid = answer recall, dashed = source recall.
-                ax.plot(KS, ys, style, color=f"C{index % 10}", label=f"{result.config.name} ({prefix.replace('_', ' ')})")
+                ax.plot(
+                    KS, ys, style, color=f"C{index % 10}", label=f"{result.config.name} ({prefix.replace('_', ' ')})"
+                )
     ax.set(xlabel="k", ylabel="recall@k", ylim=(0, 1.02), xticks=list(KS), title="Recall@k")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
@@ -144,7 +191,9 @@ def write_plot(results: Sequence[EvalResult], path: Path) -> tuple[Path | None, 
     return path, None
 
 
-def write_reports(results: Sequence[EvalResult], out_dir: Path, meta: dict[str, Any]) -> tuple[dict[str, Path], list[str]]:
+def write_reports(
+    results: Sequence[EvalResult], out_dir: Path, meta: dict[str, Any]
+) -> tuple[dict[str, Path], list[str]]:
     """JSON, Markdown and PNG into `out_dir`; returns the paths written and notes (a skipped plot)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {

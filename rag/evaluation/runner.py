@@ -29,8 +29,15 @@ class Searchable(Protocol):
 
     def search(self, query: str, k: int | None = None, *, mode: str | None = None) -> list[Passage]: ...
 
-    def ask(self, question: str, history: Any = None, *, top_k: int | None = None,
-            llm: str | None = None, mode: str | None = None) -> Answer: ...
+    def ask(
+        self,
+        question: str,
+        history: Any = None,
+        *,
+        top_k: int | None = None,
+        llm: str | None = None,
+        mode: str | None = None,
+    ) -> Answer: ...
 
 
 class EvalConfig(BaseModel):
@@ -102,8 +109,13 @@ def evaluate_question(
 ) -> QuestionRecord:
     """One question: search (for retrieval metrics), ask (for the answer), score both."""
     record = QuestionRecord(
-        id=item.id, split=item.split, type=item.type, question=item.question, gold=item.answers,
-        answerable=item.answerable, sources=item.sources,
+        id=item.id,
+        split=item.split,
+        type=item.type,
+        question=item.question,
+        gold=item.answers,
+        answerable=item.answerable,
+        sources=item.sources,
     )
     passages: list[Passage] = []
     answer = Answer(question=item.question, answer="")
@@ -221,8 +233,14 @@ def run_compare(
     return results
 
 
-def _run_rebuilt(config: EvalConfig, gold: Sequence[GoldItem], corpus: Sequence[str | Path | Document],
-                 settings: Any, open_rag: RagOpener, progress: bool) -> EvalResult:
+def _run_rebuilt(
+    config: EvalConfig,
+    gold: Sequence[GoldItem],
+    corpus: Sequence[str | Path | Document],
+    settings: Any,
+    open_rag: RagOpener,
+    progress: bool,
+) -> EvalResult:
     """Index the corpus with this config's chunk size in a temporary folder, then evaluate."""
     assert config.chunk_size is not None
     from rag.store.scratch import scratch_settings

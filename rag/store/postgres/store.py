@@ -82,9 +82,9 @@ class PostgresStore:
         try:
             mf.check_compatible(
                 meta,
-                where,
+                where,  # type: ignore[arg-type]  # a URL, not a Path: the message only shows it
                 embedder_id=embedder_id,
-                dimension=dimension,  # type: ignore[arg-type]
+                dimension=dimension,
                 chunking=chunking,
             )
         except IndexMismatchError as exc:  # the folder store's hint names --index-dir; here it is the name
