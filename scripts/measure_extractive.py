@@ -17,7 +17,6 @@ import re
 import string
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import bm25s
@@ -25,7 +24,7 @@ import Stemmer
 
 from rag.answer.abstain import support_score
 from rag.answer.citations import strip_markers
-from rag.answer.extractive import ExtractiveConfig, answer_sentences
+from rag.answer.extractive import ExtractiveConfig, extract_answer
 from rag.text.analyze import STOPWORDS, words
 from rag.text.sentences import split_sentences
 from rag.types import Passage
@@ -90,7 +89,7 @@ VARIANTS = {
 def evaluate(questions: list[dict], retrieved: list[list[Passage]], variants: dict) -> None:
     print(f"{'method':28} {'STR-EM':>7} {'words':>6} {'ms/q':>6}  (n={len(questions)})")
     methods = {"naive overlap sentence": naive} | {
-        name: (lambda q, ps, c=cfg: " ".join(answer_sentences(q, ps, c))) for name, cfg in variants.items()
+        name: (lambda q, ps, c=cfg: " ".join(extract_answer(q, ps, c))) for name, cfg in variants.items()
     }
     for name, fn in methods.items():
         hits = total_words = 0
@@ -143,7 +142,7 @@ def corpus_check() -> None:
     retriever = Retriever(passages)
     for question, ps in zip(CORPUS_QUESTIONS, retriever.top(CORPUS_QUESTIONS, k=5)):
         print(f"Q: {question}\n   support={support_score(question, ps):.2f}")
-        print("   A:", " ".join(answer_sentences(question, ps, ExtractiveConfig())))
+        print("   A:", " ".join(extract_answer(question, ps, ExtractiveConfig())))
 
 
 def main() -> int:

@@ -29,15 +29,7 @@ from rag.text.analyze import STOPWORDS, stem, words
 from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.types import Passage
 
-# Calibrated together with the entity and answer-type checks on the gold dev set only
-# (eval/gold/dev.jsonl over rag/sample_corpus and ../shared/corpus): 0.20-0.25 abstain on 6 of 7
-# unanswerable questions over the sample corpus with no false abstention (0.30 falsely abstains
-# on 16%). SQuAD v1.1 dev (half the articles indexed) favours the upper end: at 0.25 precision
-# 0.85, recall 0.79, 14% false abstentions (0.20: 0.86/0.68/11%); the support score alone at
-# 0.30 gave 0.84/0.82/15%. scripts/measure_abstention.py reproduces both. With 512-token chunks
-# the gold dev results are identical from 0.15 to 0.25, while on answerable SQuAD questions (first
-# 2,500, all articles indexed) false abstentions fall from 12.6% at 0.25 to 10.4% at 0.20, so 0.20
-# it is: the entity and answer-type checks carry the close-to-topic cases.
+# Chosen on the gold dev set and SQuAD (history and figures: docs/tuning.md);
 # `settings.answer.abstain_threshold` overrides it.
 DEFAULT_THRESHOLD = 0.20
 # Entities must occur within this many sentences of each other (either side of a sentence).
@@ -61,10 +53,10 @@ _REFUSALS = re.compile(
 _CONDENSED = re.compile(r"^(?P<main>.*\S)\s+\((?P<context>[^()]*)\)\s*$")
 _TOKEN = re.compile(r"[^\W_]+(?:[.'’&][^\W_]+)*")
 _POSSESSIVE = re.compile(r"'s$")
-_OPENERS = frozenset(
-    "what which who whom whose when where why how is are was were do does did can could will would should "
-    "in on at for by to from of and but or so according apart besides beyond across within between since "
-    "after before during under over measured compared given".split()
+# The question openers scoring knows, and the words that open a clause inside a question.
+_OPENERS = scoring.QUESTION_OPENERS | frozenset(
+    "will would should to from of and but or so apart besides beyond across within between since after before "
+    "during under over measured compared given".split()
 )
 # Titles say what a person is, not who: "Prime Minister Kishida" is supported by "Kishida".
 _TITLES = frozenset("mr mrs ms dr prof sir prime minister president chief ceo chairman chairwoman sen rep".split())

@@ -1,19 +1,19 @@
-"""The default, offline backend: answer with the retrieved sentences that best match the question."""
+"""The offline answer: the retrieved sentences that best match the question, each cited.
+
+The backend that serves it is `rag.llm.extractive.ExtractiveLLM`.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rag.answer import scoring
 from rag.answer.citations import MARKER
 from rag.answer.figures import find_disagreements
 from rag.answer.lead import lead_line
-from rag.answer.packing import token_counter
 from rag.answer.prompts import REFUSAL
-from rag.config import Settings
-from rag.llm.base import Delta, GenerationRequest, StreamingLLM, Usage
 from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.types import Passage
 
@@ -151,7 +151,7 @@ def _clean_text(text: str) -> str:
     return _SPACES.sub(" ", MARKER.sub("", text)).strip()
 
 
-def answer_sentences(question: str, passages: Sequence[Passage], config: ExtractiveConfig) -> list[str]:
+def extract_answer(question: str, passages: Sequence[Passage], config: ExtractiveConfig) -> list[str]:
     """The answer as cited sentences, plus a note where the sources disagree; [REFUSAL] if none."""
     ranked = score_sentences(question, passages, config)
     picks = select(question, passages, ranked, config)
@@ -199,20 +199,3 @@ def disagreement_notes(
 
 def _with_period(text: str) -> str:
     return text if text[-1:] in ".!?\"”'’)" else text + "."
-
-
-class ExtractiveLLM(StreamingLLM):
-    """Offline answerer: no model, sentences quoted from the passages, each one cited."""
-
-    name = "extractive"
-
-    def __init__(self, settings: Settings | None = None, config: ExtractiveConfig | None = None) -> None:
-        self.settings = settings or Settings()
-        self.config = config or ExtractiveConfig(max_sentences=self.settings.answer.max_sentences)
-
-    def stream(self, request: GenerationRequest) -> Iterator[Delta]:
-        sentences = answer_sentences(request.question, request.passages, self.config)
-        for i, sentence in enumerate(sentences):
-            yield Delta(text=sentence if i == 0 else " " + sentence)
-        count = token_counter(self.settings)
-        yield Delta(usage=Usage(prompt_tokens=0, completion_tokens=sum(count(s) for s in sentences)))

@@ -21,7 +21,7 @@ from rag.types import Passage
 # Words that say what kind of answer is wanted ("how many", "what year"), not what it is about.
 _ANSWER_TYPE_WORDS = frozenset("mani much name call year type kind often money go get".split())
 _MONEY_WORDS = re.compile(r"\b(?:how much|cost|price|paid|pay|spen[dt]|worth|fund\w*|invest\w*|budget|revenue|money)\b")
-_QUESTION_OPENERS = frozenset(
+QUESTION_OPENERS = frozenset(
     "what which who whom whose when where why how is are was were do does did can could in on at for by according".split()
 )
 
@@ -116,7 +116,7 @@ def question_names(question: str) -> list[str]:
     names: list[str] = []
     for i, match in enumerate(_CAPITALISED.finditer(question)):
         word = match.group(0)
-        if i == 0 and match.start() == len(question) - len(question.lstrip()) and word.lower() in _QUESTION_OPENERS:
+        if i == 0 and match.start() == len(question) - len(question.lstrip()) and word.lower() in QUESTION_OPENERS:
             continue
         names.extend(terms(word))
     return names

@@ -24,7 +24,7 @@ REGISTRY = Registry(
     ENTRY_POINT_GROUP,
     setting="RAG_LLM__BACKEND",
     builtins={
-        "extractive": "rag.answer.extractive:ExtractiveLLM",
+        "extractive": "rag.llm.extractive:ExtractiveLLM",
         "openai": "rag.llm.openai_backend:OpenAILLM",
         "transformers": "rag.llm.transformers_backend:TransformersLLM",
     },

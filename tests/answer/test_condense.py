@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.answer.condense import condense_question
-from rag.answer.extractive import ExtractiveLLM
+from rag.llm.extractive import ExtractiveLLM
 from rag.config import Settings
 from rag.llm.base import Message
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.answer import entities
 from rag.answer.citations import MARKER, strip_markers
-from rag.answer.extractive import ExtractiveLLM
+from rag.llm.extractive import ExtractiveLLM
 from rag.answer.figures import find_disagreements
 from rag.answer.prompts import REFUSAL, render_messages
 from rag.config import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.extractive import ExtractiveLLM
+from rag.llm.extractive import ExtractiveLLM
 from rag.answer.pipeline import compose_answer, stream_answer
 from rag.text.question import MAX_QUESTION_CHARS, clean_question
 from rag.answer.prompts import REFUSAL

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.extractive import ExtractiveLLM
+from rag.llm.extractive import ExtractiveLLM
 from rag.answer.pipeline import compose_answer
 from rag.config import Settings
 from rag.types import Passage

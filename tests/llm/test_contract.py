@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.answer.extractive import ExtractiveLLM
+from rag.llm.extractive import ExtractiveLLM
 from rag.config import Settings
 from rag.llm.openai_backend import OpenAILLM
 from rag.testing.llm_suite import LLMBackendContract
