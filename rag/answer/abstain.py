@@ -13,7 +13,6 @@ Before generation three kinds of evidence must hold, as a careful reader would c
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,11 +20,12 @@ from functools import lru_cache
 
 from rag.answer import entities as ner
 from rag.answer import scoring
+from rag.answer.answer_types import expected_type, has_type
 from rag.answer.facts import fold
-from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, PERCENT, WEEKDAY, YEAR, has_date
-from rag.answer.prompts import REFUSAL
+from rag.answer.figures import MONTH, WEEKDAY, YEAR
+from rag.answer.names import TOKEN, Entity, question_entities, same_name
 from rag.config import Settings
-from rag.text.analyze import STOPWORDS, stem, words
+from rag.text.analyze import STOPWORDS, words
 from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.types import Passage
 
@@ -37,58 +37,8 @@ WINDOW = 3
 # A sentence offering the answer must cover the question (IDF-weighted) at least this share as
 # well as the best-covering sentence does: "$2.9 billion" near "Microsoft" is not about GPUs.
 TYPED_RATIO = 0.3
-# "how many GPUs": a number stands at most this many words before the counted noun ("3 million Japanese workers").
-COUNT_REACH = 4
-
-_REFUSALS = re.compile(
-    r"(?:do(?:es)?\s*n[o']t|cannot|can\s*not|can't|don't|doesn't)\s+(?:contain|answer|mention|say|provide|include|address|cover|specify)"
-    r"|\bno (?:information|answer|mention)\b.*\b(?:passages?|sources?|documents?|context)\b"
-    r"|\b(?:i|we) (?:do not|don't) know\b"
-    r"|\bnot (?:mentioned|stated|specified|provided|found) in the (?:passages?|sources?|documents?|context)\b"
-    r"|\b(?:unable|not able) to (?:answer|find)\b",
-    re.IGNORECASE,
-)
-
-# The condenser appends the previous question's key words: "And how many? (Microsoft Japan)".
 _CONDENSED = re.compile(r"^(?P<main>.*\S)\s+\((?P<context>[^()]*)\)\s*$")
-_TOKEN = re.compile(r"[^\W_]+(?:[.'’&][^\W_]+)*")
 _POSSESSIVE = re.compile(r"'s$")
-# The question openers scoring knows, and the words that open a clause inside a question.
-_OPENERS = scoring.QUESTION_OPENERS | frozenset(
-    "will would should to from of and but or so apart besides beyond across within between since after before "
-    "during under over measured compared given".split()
-)
-# Titles say what a person is, not who: "Prime Minister Kishida" is supported by "Kishida".
-_TITLES = frozenset("mr mrs ms dr prof sir prime minister president chief ceo chairman chairwoman sen rep".split())
-_DEMONYM_SUFFIXES = ("", "s", "es", "n", "an", "ian", "ese", "ish", "i")
-# Names whose adjective or short form shares no stem with them.
-_ALIASES = {
-    "us": ("u.s", "usa", "american", "america", "americans"),
-    "u.s": ("us", "usa", "american", "america", "americans"),
-    "uk": ("u.k", "britain", "british"),
-    "u.k": ("uk", "britain", "british"),
-    "netherlands": ("dutch",),
-    "france": ("french",),
-    "china": ("chinese",),
-}
-_TIME_UNITS = r"(?:years?|months?|weeks?|days?|decades?|hours?|minutes?|centur(?:y|ies))"
-_DURATION = re.compile(rf"\b(?:\d[\d,.]*|{'|'.join(sorted(NUMBER_WORDS))})[\s-]+{_TIME_UNITS}\b", re.I)
-_RELATIVE_DATE = re.compile(
-    r"\b(?:yesterday|today|tomorrow|ago|(?:last|next|this|earlier this|later this)\s+(?:week|month|year|spring|summer|autumn|fall|winter)"
-    r"|spring|summer|autumn|winter)\b",
-    re.I,
-)
-_NAME_RUN = re.compile(r"\b[A-Z][a-z’'.-]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z’'.-]+)+")
-_COUNTED_TIME = re.compile(rf"^\s*{_TIME_UNITS}\b", re.I)
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    """A name ("South Korea": its words, each matched loosely) or a number ("2027") in the question."""
-
-    text: str
-    words: tuple[str, ...]
-    number: bool = False
 
 
 def support_score(question: str, passages: Sequence[Passage]) -> float:
@@ -168,57 +118,6 @@ def split_condensed(question: str) -> tuple[str, str]:
     if match is None or not re.search(r"[?.!]\s*$", match.group("main")):
         return question, ""
     return match.group("main"), match.group("context")
-
-
-def question_entities(question: str) -> list[Entity]:
-    """Names (runs of capitalised words, possessives stripped) and numbers the question mentions."""
-    entities: list[Entity] = []
-    run: list[str] = []
-    tokens = list(_TOKEN.finditer(question))
-    for i, match in enumerate(tokens):
-        token = re.sub(r"['’]s$", "", match.group(0))
-        gap = question[tokens[i - 1].end() : match.start()] if i else ""
-        if run and gap.strip():  # punctuation or a dash ends a name: "US–Japan" is two
-            entities.append(_name(run))
-            run = []
-        if any(ch.isdigit() for ch in token):
-            number = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", token.replace(",", ""))  # "25th" is "25"
-            entities.append(Entity(number, (number,), number=True))
-        elif _is_name_word(question, match, token, tokens[i + 1] if i + 1 < len(tokens) else None):
-            run.append(token)
-        elif run:
-            entities.append(_name(run))
-            run = []
-        if run and match.group(0) != token:  # a possessive ends the name: "Microsoft's Tokyo lab"
-            entities.append(_name(run))
-            run = []
-    if run:
-        entities.append(_name(run))
-    return [e for e in entities if e.words]
-
-
-def _is_name_word(question: str, match: re.Match[str], token: str, following: re.Match[str] | None) -> bool:
-    """A capitalised word that names something; a sentence's first word only when clearly a name."""
-    if not token[:1].isupper():
-        return False
-    before = question[: match.start()].rstrip()
-    if before and before[-1] not in '.?!:;"“(':
-        return True
-    if token.lower() in _OPENERS or token.lower() in STOPWORDS:
-        return False
-    # "Microsoft's pledges", "Japan's labour", "TSMC", "Masayoshi Son said": names; "Apart from": not.
-    possessive = match.group(0) != token
-    next_capital = (
-        following is not None
-        and following.group(0)[:1].isupper()
-        and not question[match.end() : following.start()].strip()
-    )
-    return possessive or token.isupper() or next_capital
-
-
-def _name(run: list[str]) -> Entity:
-    kept = tuple(w.lower() for w in run if w.lower() not in STOPWORDS and w.lower() not in _TITLES)
-    return Entity(" ".join(run), kept)
 
 
 @dataclass(slots=True)
@@ -306,7 +205,7 @@ def _sentence_words(text: str) -> frozenset[str]:
 
 @per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
 def _capitalised_after_first(text: str) -> tuple[str, ...]:
-    return tuple(m.group(0).lower() for m in list(_TOKEN.finditer(text))[1:] if m.group(0)[:1].isupper())
+    return tuple(m.group(0).lower() for m in list(TOKEN.finditer(text))[1:] if m.group(0)[:1].isupper())
 
 
 @lru_cache(maxsize=1_024)
@@ -317,7 +216,7 @@ def _capitalised_in(texts: tuple[str, ...]) -> frozenset[str]:
 
 @lru_cache(maxsize=65_536)
 def _named_in(word: str, vocab: frozenset[str]) -> bool:
-    return any(_same_name(word, v) for v in vocab)
+    return any(same_name(word, v) for v in vocab)
 
 
 @lru_cache(maxsize=16_384)
@@ -348,129 +247,12 @@ def _other_names(text: str, entities: list[Entity], names: frozenset[str]) -> bo
     """Whether the sentence names something the question did not: a capitalised word past its
     first, or a first word that the passages capitalise elsewhere too ("Microsoft announced")."""
     asked = [w for e in entities for w in e.words]
-    for n, match in enumerate(_TOKEN.finditer(text)):
+    for n, match in enumerate(TOKEN.finditer(text)):
         word = re.sub(r"['’]s$", "", match.group(0))
         lowered = word.lower()
-        if len(word) <= 2 or lowered in STOPWORDS or any(_same_name(lowered, a) for a in asked):
+        if len(word) <= 2 or lowered in STOPWORDS or any(same_name(lowered, a) for a in asked):
             continue  # "AI", "US", the "A" of "A$5": too short to name a rival subject
         if word[:1].isupper() and (n > 0 or match.group(0).lower() in names):
             if not (MONTH.fullmatch(word) or WEEKDAY.fullmatch(word)):
                 return True
     return False
-
-
-def _same_name(a: str, b: str) -> bool:
-    """Whether two lower-cased words name the same thing: "japan"/"japanese", "korea"/"korean", "us"/"american"."""
-    if a == b or b in _ALIASES.get(a, ()) or a in _ALIASES.get(b, ()):
-        return True
-    short, long = sorted((a, b), key=len)
-    if len(short) < 4 or not short.isalpha() or not long.isalpha():
-        return False
-    bases = {short, short[:-1]} if short[-1] in "aeiouy" else {short}
-    if any(long.startswith(base) and long[len(base) :] in _DEMONYM_SUFFIXES for base in bases):
-        return True
-    # Irregular demonyms share most of the name: "portugal"/"portuguese", "norway"/"norwegian".
-    shared = len(os.path.commonprefix([short, long]))
-    return shared >= max(5, 0.7 * len(short))
-
-
-def expected_type(question: str) -> str | None:
-    """The kind of answer the question needs evidence of (money, count, percent, date, person),
-    read from its first wh-phrase: "Who fumbled when tackled?" asks for a name, not a date."""
-    lowered = " ".join(words(question))
-    wh = re.search(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", lowered)
-    if wh is None:
-        return None
-    phrase = lowered[wh.start() :]
-    if scoring.answer_kind(phrase) == "money":
-        return "money"
-    if phrase.startswith("how many"):
-        return "count"
-    if re.match(r"(?:what|which) (?:percentage|percent|share|proportion)\b", phrase):
-        return "percent"
-    if re.match(r"when\b|(?:what|which) (?:year|years|date|day|month|weekday|century|decade|time|period)\b", phrase):
-        return "date"
-    if re.match(r"(?:who|whom)\b", phrase):
-        return "person"
-    return None
-
-
-def role_of(question: str) -> str | None:
-    """The role a who-question asks to fill: "director" in "Who will be the director of X?"."""
-    match = re.search(
-        r"\bwho (?:is|was|will be|are|were|has been|would be) (?:the|its|their) ((?:\w+ ){0,2}?\w+) (?:of|at|for|in|to)\b",
-        " ".join(words(question)),
-    )
-    return match.group(1).split()[-1] if match else None
-
-
-def has_type(wanted: str, text: str, question: str) -> bool:
-    """Whether `text` holds an answer of the wanted kind that the question does not already give."""
-    if wanted == "money":
-        return bool(MONEY.search(text))
-    if wanted == "percent":
-        return bool(PERCENT.search(text))
-    if wanted == "count":
-        return _has_count(text, question)
-    if wanted == "date":  # "over what period" is answered by "two years"
-        return has_date(text) or bool(_RELATIVE_DATE.search(text) or _DURATION.search(text))
-    return _has_new_name(text, question)
-
-
-def _has_count(text: str, question: str) -> bool:
-    """A number counting the things asked about: not money, a percentage, a year or (unless
-    asked) a duration; when the sentence names the counted things, the number must stand by them."""
-    counted = re.search(r"\bhow many\s+([^\W_]+)", question, re.I)
-    noun = counted.group(1).lower() if counted else ""
-    time_asked = bool(_COUNTED_TIME.match(noun))
-    for pattern in (MONEY, PERCENT, MONTH) + (() if time_asked else (_DURATION,)):
-        text = pattern.sub(" ", text)
-    asked = {w for w in words(question) if any(ch.isdigit() for ch in w) or w in NUMBER_WORDS}
-    tokens = words(text)
-    numbers = [
-        i
-        for i, w in enumerate(tokens)
-        if w not in asked
-        and not YEAR.fullmatch(w)
-        and (w in NUMBER_WORDS - {"first", "second", "third"} or any(ch.isdigit() for ch in w))
-    ]
-    mentions = [i for i, w in enumerate(tokens) if noun and _same_name(noun.rstrip("s"), w.rstrip("s"))]
-    if not mentions:
-        return bool(numbers)
-    return any(0 < m - n <= COUNT_REACH for m in mentions for n in numbers)
-
-
-def _has_new_name(text: str, question: str) -> bool:
-    """A name the question does not give: two or more capitalised words ("Miki Tsusaka") or an
-    acronym ("CBS"); and the role asked about where there is one ("director" for "Who will be
-    the director of X?")."""
-    role = role_of(question)
-    if role and not any(stem(w) == stem(role) for w in words(text)):
-        return False
-    tokens = _TOKEN.findall(text)
-    if sum(t[:1].isupper() for t in tokens) > 0.6 * len(tokens):
-        return False  # a headline in title case: every word looks like a name
-    asked = {re.sub(r"['’]s$", "", w).lower() for w in _TOKEN.findall(question)}
-    if any(len(t) >= 3 and t.isupper() and t.isalpha() and t.lower() not in asked for t in tokens):
-        return True
-    for match in _NAME_RUN.finditer(text):
-        parts = [re.sub(r"['’]s$", "", p).lower() for p in match.group(0).split()]
-        if not text[: match.start()].strip() and re.search(r"(?:ing|ed|ly)$", parts[0]):
-            parts = parts[1:]  # "Elevating Japan's position": a sentence's first word, not a name
-        parts = [p for p in parts if p not in STOPWORDS and p not in _TITLES]
-        if len(parts) >= 2 and not any(
-            p in asked or MONTH.fullmatch(p.title()) or WEEKDAY.fullmatch(p.title()) for p in parts
-        ):
-            return True
-    return False
-
-
-def is_refusal(text: str) -> bool:
-    """Whether an answer is a refusal: the fixed sentence or a common paraphrase of it."""
-    cleaned = re.sub(r"\s+", " ", re.sub(r"\[\d[\d,\s-]*\]", "", text)).strip()
-    if not cleaned:
-        return True
-    if REFUSAL.lower().rstrip(".") in cleaned.lower():
-        return True
-    # Only a short reply is a refusal; a long answer that mentions a gap still answers.
-    return len(cleaned.split()) <= 30 and bool(_REFUSALS.search(cleaned))

@@ -98,7 +98,7 @@ def answer_type(question: str) -> str | None:
 def holds_answer(wanted: str, text: str, question: str, rules: Callable[[str, str, str], bool]) -> bool:
     """Whether `text` holds an answer of the wanted type that the question does not already give.
 
-    `rules` is the hand-written check (`abstain.has_type`), used where the model adds nothing.
+    `rules` is the hand-written check (`answer_types.has_type`), used where the model adds nothing.
     """
     if not available() or wanted not in ("person", "org"):
         return rules(wanted, text, question)
@@ -170,7 +170,7 @@ def _role_held_by_other(text: str, question: str) -> bool:
     role = parts[-1]
     mentions = [m for m in re.finditer(rf"\b{re.escape(role)}\w*", text, re.IGNORECASE)]
     if not mentions:
-        return False  # a missing role is the rules' call (abstain.role_of)
+        return False  # a missing role is the rules' call (answer_types.role_of)
     # The small model tags a company as a place or even a title ("Dunmore Gears" WORK_OF_ART):
     # any name that is not a person's, a figure or a date can own a role.
     orgs = [(t, start) for t, label, start in entities(text) if label in _OWNERS]

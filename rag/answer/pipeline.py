@@ -6,12 +6,13 @@ import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 
-from rag.answer.abstain import is_refusal, should_abstain
+from rag.answer.abstain import should_abstain
 from rag.answer.attribution import attribute
 from rag.answer.citations import StreamRenumbering, answer_sentences, resolve_citations
 from rag.answer.condense import condense_question
 from rag.answer.packing import PASSAGE_OVERHEAD, pack_passages, token_counter
 from rag.answer.prompts import REFUSAL, render_messages
+from rag.answer.refusals import is_refusal
 from rag.answer.types import Answer, Timings
 from rag.config import Settings
 from rag.errors import BackendError

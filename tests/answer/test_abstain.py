@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.abstain import is_refusal, should_abstain, support_score
+from rag.answer.abstain import should_abstain, support_score
+from rag.answer.refusals import is_refusal
 from rag.answer.prompts import REFUSAL
 from rag.config import AnswerSettings, Settings
 
