@@ -102,7 +102,10 @@ def segment_row(segment: Segment) -> tuple[str, str, int, str]:
 
 
 def stored_chunk(row: tuple) -> StoredChunk:
+    """A chunk from its catalog row (either store: PostgreSQL gives metadata as a dict, SQLite as JSON)."""
     id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata, facts = row
+    if isinstance(metadata, str | bytes):
+        metadata = json.loads(metadata)
     return StoredChunk(
         id=id_,
         chunk_id=chunk_id,
@@ -115,7 +118,7 @@ def stored_chunk(row: tuple) -> StoredChunk:
         url=url,
         date=date,
         ordinal=ordinal,
-        metadata=json.loads(metadata or "{}"),
+        metadata=metadata or {},
         facts=facts,
     )
 

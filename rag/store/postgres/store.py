@@ -7,7 +7,6 @@ transaction that first locks the index's state row (writers queue; readers never
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -23,7 +22,7 @@ from rag.store.params import StoreParams
 from rag.store.postgres import connect, queries, schema, writes
 from rag.store.postgres.queries import ChunkFilter
 from rag.store.records import StoredChunk, StoredDocument
-from rag.store.rows import validate
+from rag.store.rows import stored_chunk, validate
 from rag.store.terms import query_hashes, term_hashes
 from rag.types import DocumentInfo, Filters, IndexStats
 
@@ -221,7 +220,8 @@ class PostgresStore:
             (wanted,),
         )
         by_id = {r[0]: r for r in rows}
-        return [_stored_chunk(by_id[i]) for i in wanted if i in by_id]
+        # No stored sentence facts here: answers compute them (and remember them per text).
+        return [stored_chunk((*by_id[i], None)) for i in wanted if i in by_id]
 
     def allowed_ids(self, filters: Filters) -> ChunkFilter | None:
         """The filters as SQL the searches apply themselves (not an id list); None when there are none."""
@@ -325,23 +325,3 @@ def _open_schema(
         schema.create(conn, name, meta, hnsw)
     log.info("created PostgreSQL index %s (dense: %s)", name, meta["dense_index"])
     return meta, True
-
-
-def _stored_chunk(row: tuple) -> StoredChunk:
-    id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata = row
-    if isinstance(metadata, str):
-        metadata = json.loads(metadata)
-    return StoredChunk(
-        id=id_,
-        chunk_id=chunk_id,
-        doc_id=doc_id,
-        text=text,
-        start=start,
-        end=end,
-        title=title,
-        source=source,
-        url=url,
-        date=date,
-        ordinal=ordinal,
-        metadata=metadata or {},
-    )
