@@ -19,6 +19,13 @@ class ExtractiveLLM(StreamingLLM):
         self.settings = settings or Settings()
         self.config = config or ExtractiveConfig(max_sentences=self.settings.answer.max_sentences)
 
+    def warm_up(self) -> None:
+        """Load the entity tagger (when the `ner` extra is installed) now, not on the first question:
+        the server calls this before it reports ready, so no user waits seconds for it."""
+        from rag.answer import entities
+
+        entities.model()
+
     def stream(self, request: GenerationRequest) -> Iterator[Delta]:
         sentences = extract_answer(request.question, request.passages, self.config)
         for i, sentence in enumerate(sentences):

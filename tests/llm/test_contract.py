@@ -28,3 +28,11 @@ class TestOpenAIBackend(LLMBackendContract):
                                       "timeout": 5.0, "max_retries": 0}))
         yield llm
         llm.close()
+
+
+def test_the_extractive_warm_up_loads_the_entity_tagger_when_installed() -> None:
+    from rag.answer import entities
+
+    entities.model.cache_clear()
+    ExtractiveLLM(Settings()).warm_up()
+    assert entities.model.cache_info().currsize == 1  # loaded (or found missing) once, before any question
