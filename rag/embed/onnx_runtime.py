@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed.packaged import cache_root, file_sha256
+from rag.embed.packaged import cache_root, file_sha256, require_sha256
 from rag.errors import ConfigError
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -144,13 +144,9 @@ def _verify(target: Path) -> None:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{target} is an incomplete ONNX export ({exc}); delete it to export again") from exc
     for name, expected in hashes.items():
-        path = target / name
-        actual = file_sha256(path) if path.is_file() else "missing"
-        if actual != expected:
-            raise ConfigError(
-                f"{path} changed since it was exported (sha256 {actual}, recorded {expected});"
-                f" refusing to load it. Delete {target} to export it again"
-            )
+        require_sha256(
+            target / name, expected, "the hash recorded when it was exported", f"Delete {target} to export it again"
+        )
 
 
 class OnnxEncoder:

