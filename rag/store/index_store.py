@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 
 from rag.errors import RagError
 from rag.store import manifest as mf
+from rag.store import plans
 from rag.store import rows as catalog_rows
 from rag.store.catalog import Catalog, WritePlan
 from rag.store.fsutil import remove_tree, tree_size
@@ -21,14 +21,13 @@ from rag.store.lock import IndexBusyError, WriteLock
 from rag.store.params import StoreParams
 from rag.store.records import StoredChunk, StoredDocument
 from rag.store.segments import Segment, merge_segments, plan_merge, remove_orphans, segment_name, segment_of_documents
-from rag.store.snapshot import CatalogState, Snapshot, load_state, make_snapshot
+from rag.store.snapshot import CatalogState, Snapshot
+from rag.store.view import CATALOG_FILE, SEGMENTS_DIR, CommittedView
 from rag.types import DocumentInfo, Filters, IndexStats
 
 log = logging.getLogger(__name__)
 
-CATALOG_FILE = "catalog.sqlite"
 MANIFEST_FILE = "manifest.json"
-SEGMENTS_DIR = "segments"
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's commit before giving up
 
 
@@ -54,17 +53,11 @@ class IndexStore:
         identity: dict[str, Any],
     ) -> None:
         self.path = path
-        self._identity = identity  # embedder_id, dimension, chunking: what a replaced index must match too
-        self._reopening = threading.Lock()
-        self._catalog = catalog
-        self._meta = meta
+        self._meta = meta  # shared with the view, which updates it on every commit it installs
         self.params = params
         self._lock = lock
-        self._swap = threading.Lock()  # orders snapshot installs from refresh() and from commits
         self._closed = False
-        self._generation = -1
-        self._snapshot = self._snapshot_of((), np.empty(0, dtype=np.int64), None)
-        self._reload()
+        self._view = CommittedView(path, catalog, meta, params, identity)
         self._tidy_if_idle()
 
     # -- opening -------------------------------------------------------------------------
@@ -119,51 +112,16 @@ class IndexStore:
         Costs a stat and one indexed SQLite lookup when nothing changed, so callers may run it per
         request. An index folder replaced by `rag index --rebuild` is opened afresh.
         """
-        if self._closed:
-            return False
-        if self._catalog.replaced():
-            self._reopen()
-            return True
-        if self._catalog.generation() == self._generation:
-            return False
-        self._reload()
-        return True
+        return False if self._closed else self._view.refresh()
 
-    def _reload(self) -> None:
-        """Load the catalog's current state, reusing every segment already loaded."""
-        state = load_state(
-            self._catalog, self.path / SEGMENTS_DIR, self.params, self._snapshot.by_name(), self._generation
-        )
-        if state is not None:
-            self._install(state)
+    @property
+    def _catalog(self) -> Catalog:
+        return self._view.catalog
 
-    def _reopen(self) -> None:
-        """Switch to the catalog now at our path (the folder was swapped): nothing loaded is reused."""
-        with self._reopening:
-            if not self._catalog.replaced():
-                return  # another thread switched first
-            catalog = Catalog(self.path / CATALOG_FILE)
-            try:
-                state = load_state(catalog, self.path / SEGMENTS_DIR, self.params, {}, -1)
-                assert state is not None
-                mf.check_compatible(state.meta, self.path, **self._identity)
-            except BaseException:
-                catalog.close()
-                raise
-            log.warning("the index at %s was replaced (rebuilt); serving the new one", self.path)
-            # The old catalog is left to the garbage collector: requests in flight may still read it.
-            self._install(state, catalog=catalog)
-
-    def _install(self, state: CatalogState, catalog: Catalog | None = None) -> None:
-        with self._swap:
-            if catalog is None and state.generation <= self._generation:
-                return  # a newer state went in meanwhile (this process's own commit)
-            previous = None if catalog is not None else self._snapshot
-            self._snapshot = self._snapshot_of(state.segments, state.deleted, previous)
-            self._meta.update(state.meta)
-            self._generation = state.generation
-            if catalog is not None:
-                self._catalog = catalog
+    @property
+    def _snapshot(self) -> Snapshot:
+        """The segments as of the latest commit seen; take it once per call (see `rag.store.snapshot`)."""
+        return self._view.snapshot
 
     def _tidy_if_idle(self) -> None:
         """Clean what a crashed writer left and rewrite the manifest, unless a writer is busy now."""
@@ -180,11 +138,6 @@ class IndexStore:
         listed = {name for name, _kind, _rows in self._catalog.segments()}
         for orphan in remove_orphans(root, listed):
             log.warning("removed segment %s left by an interrupted write", root / orphan)
-
-    def _snapshot_of(self, segments: Sequence[Segment], deleted: np.ndarray, previous: Snapshot | None) -> Snapshot:
-        return make_snapshot(
-            segments, deleted, dimension=self._meta["dimension"], k1=self.params.k1, b=self.params.b, previous=previous
-        )
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -256,23 +209,8 @@ class IndexStore:
         with self._writing():
             old = self._catalog.hashes_of(sorted({d.doc_id for d in docs} | set(delete)))
             gone = self._catalog.chunk_ids_of(list(old))
+            plan = plans.write_plan(self._meta, old, gone, docs)
             first_id, seq = int(self._meta["next_id"]), int(self._meta["next_segment"])
-            chunk_rows = catalog_rows.chunk_rows(docs, first_id)
-            fingerprint = self._meta["fingerprint"]
-            for doc_id, content_hash in [*old.items(), *((d.doc_id, d.content_hash) for d in docs)]:
-                fingerprint = mf.fingerprint_update(fingerprint, doc_id, content_hash)
-            plan = WritePlan(
-                remove_docs=list(old),
-                deleted_ids=gone,
-                documents=catalog_rows.document_rows(docs),
-                chunks=chunk_rows,
-                meta={
-                    "next_id": first_id + len(chunk_rows),
-                    "next_segment": seq + (len(chunk_rows) > 0),
-                    "fingerprint": fingerprint,
-                    "updated": mf.now(),
-                },
-            )
             # Files last before the commit: nothing that can fail sits between them and the commit.
             segment = segment_of_documents(
                 self.path / SEGMENTS_DIR, segment_name(seq), docs, first_id, self._meta["dimension"], self.params
@@ -290,8 +228,8 @@ class IndexStore:
         with self._lock.hold():
             self._check_open()
             if self._catalog.replaced():
-                self._reopen()
-            self._reload()  # next_id, next_segment and the fingerprint as the last writer left them
+                self._view.reopen()
+            self._view.reload()  # next_id, next_segment and the fingerprint as the last writer left them
             self._remove_orphans()
             yield
 
@@ -312,7 +250,7 @@ class IndexStore:
         if segment is not None:
             segments.append(segment)
         deleted = np.setdiff1d(np.union1d(old.deleted, plan.deleted_ids), plan.forget_deleted)
-        self._install(CatalogState(generation, plan.meta, segments, deleted))
+        self._view.install(CatalogState(generation, plan.meta, segments, deleted))
         for name in dropped:  # readers of the old snapshot keep the loaded objects, not the files
             remove_tree(self.path / SEGMENTS_DIR / name)
         self._write_manifest(self._snapshot)
@@ -331,12 +269,7 @@ class IndexStore:
             merged = merge_segments(
                 self.path / SEGMENTS_DIR, segment_name(seq), parts, self._meta["dimension"], self.params
             )
-            plan = WritePlan(
-                drop_segments=[s.segment.name for s in chosen],
-                forget_deleted=np.concatenate([s.deleted.ids for s in chosen]),
-                new_segments=[catalog_rows.segment_row(merged)] if merged is not None else [],
-                meta={"next_segment": seq + 1, "updated": mf.now()},
-            )
+            plan = plans.merge_plan([(s.segment.name, s.deleted.ids) for s in chosen], merged, seq)
             self._commit(plan, merged, dropped=plan.drop_segments)
 
     def _maybe_compact(self) -> None:

@@ -55,6 +55,13 @@ def fingerprint_update(current: str, doc_id: str, content_hash: str) -> str:
     return f"{int(current, 16) ^ int(digest, 16):064x}"
 
 
+def fingerprint_after(current: str, removed: dict[str, str], added: list[tuple[str, str]]) -> str:
+    """The fingerprint once documents `removed` ({doc_id: content_hash}) are replaced by `added` pairs."""
+    for doc_id, content_hash in [*removed.items(), *added]:
+        current = fingerprint_update(current, doc_id, content_hash)
+    return current
+
+
 def render(
     meta: dict[str, Any], *, documents: int, chunks: int, deleted: int, segments: list[tuple[str, str, int]]
 ) -> dict[str, Any]:

@@ -69,8 +69,7 @@ def apply(conn: Connection, schema: str, docs: list[StoredDocument], delete: Seq
         ).fetchall()
     )
     removed_chunks, removed_terms = _remove(conn, s, sorted(old))
-    for doc_id, content_hash in [*old.items(), *((d.doc_id, d.content_hash) for d in docs)]:
-        fingerprint = mf.fingerprint_update(fingerprint, doc_id, content_hash)
+    fingerprint = mf.fingerprint_after(fingerprint, old, [(d.doc_id, d.content_hash) for d in docs])
     if docs:
         with conn.cursor() as cur:
             cur.executemany(
