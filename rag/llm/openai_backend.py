@@ -13,26 +13,24 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from email.utils import parsedate_to_datetime
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError
+from rag.llm import openai_wire as wire
 from rag.llm.base import Delta, GenerationRequest, StreamingLLM, Usage
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 409, 429})  # plus every 5xx
 MAX_RETRY_AFTER = 30.0  # seconds; a server asking for longer is treated as asking for this
-CHARS_PER_TOKEN = 4  # usage estimate when a server sends none (OpenAI's rule of thumb for English)
 DETAIL_CHARS = 300  # how much of a server's error body goes into our message
 
 
@@ -166,15 +164,15 @@ class OpenAILLM(StreamingLLM):
                 break
             chunk = self._json(data)
             if chunk.get("error"):
-                raise self._error(f"the server reported an error mid-stream: {_message_of(chunk)}")
-            text = _chunk_text(chunk)
+                raise self._error(f"the server reported an error mid-stream: {wire.message_of(chunk)}")
+            text = wire.chunk_text(chunk)
             if text:
                 sent[0] = True
                 chars += len(text)
                 yield Delta(text=text)
             if chunk.get("usage"):
-                usage = _usage(chunk["usage"])
-        yield Delta(usage=usage or _estimate_usage(payload["messages"], chars))
+                usage = wire.usage_of(chunk["usage"])
+        yield Delta(usage=usage or wire.estimate_usage(payload["messages"], chars))
 
     def _from_completion(self, data: dict[str, Any]) -> Iterator[Delta]:
         try:
@@ -184,12 +182,14 @@ class OpenAILLM(StreamingLLM):
         if text:
             yield Delta(text=text)
         raw = data.get("usage")
-        yield Delta(usage=_usage(raw) if raw else _estimate_usage([], len(text)))
+        yield Delta(usage=wire.usage_of(raw) if raw else wire.estimate_usage([], len(text)))
 
     def _status_error(self, response: httpx.Response) -> Exception:
         """A BackendError saying what to change, or `_Retryable` for statuses worth retrying."""
         status = response.status_code
-        detail = f"HTTP {status}: {self._scrub(_message_of(_safe_json(response)) or response.text)[:DETAIL_CHARS]}"
+        detail = (
+            f"HTTP {status}: {self._scrub(wire.message_of(wire.safe_json(response)) or response.text)[:DETAIL_CHARS]}"
+        )
         if status == 401:
             what = "the API key was rejected" if self._api_key else "the server wants an API key and none was set"
             return self._error(f"{what} ({detail}); set a valid key in RAG_LLM__API_KEY (or OPENAI_API_KEY)")
@@ -204,7 +204,7 @@ class OpenAILLM(StreamingLLM):
             return self._error(f"no such endpoint ({detail}); check RAG_LLM__BASE_URL (it usually ends in /v1)")
         if status in RETRY_STATUSES or status >= 500:
             reason = "rate limited" if status == 429 else "the server failed"
-            return _Retryable(f"{reason} ({detail})", retry_after=_retry_after(response.headers))
+            return _Retryable(f"{reason} ({detail})", retry_after=wire.retry_after(response.headers))
         return self._error(f"the server refused the request ({detail})")
 
     def _payload(self, request: GenerationRequest) -> dict[str, Any]:
@@ -253,61 +253,3 @@ class OpenAILLM(StreamingLLM):
     def _scrub(self, text: str) -> str:
         # Some servers echo the key they rejected; it must not reach logs or error messages.
         return text.replace(self._api_key, "***") if self._api_key else text
-
-
-def _chunk_text(chunk: Mapping[str, Any]) -> str:
-    choices = chunk.get("choices") or []
-    if not choices or not isinstance(choices[0], Mapping):
-        return ""
-    delta = choices[0].get("delta") or {}
-    content = delta.get("content") if isinstance(delta, Mapping) else None
-    return content if isinstance(content, str) else ""
-
-
-def _usage(raw: Mapping[str, Any]) -> Usage:
-    return Usage(
-        prompt_tokens=int(raw.get("prompt_tokens") or 0),
-        completion_tokens=int(raw.get("completion_tokens") or 0),
-    )
-
-
-def _estimate_usage(messages: list[dict[str, str]], completion_chars: int) -> Usage:
-    """Approximate counts (characters / 4) for servers that do not report usage."""
-    prompt_chars = sum(len(m["content"]) for m in messages)
-    return Usage(
-        prompt_tokens=math.ceil(prompt_chars / CHARS_PER_TOKEN),
-        completion_tokens=math.ceil(completion_chars / CHARS_PER_TOKEN),
-    )
-
-
-def _safe_json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _message_of(body: Any) -> str:
-    """The human-readable message in an OpenAI-style error body, or ''."""
-    if not isinstance(body, Mapping):
-        return ""
-    error = body.get("error", body)
-    if isinstance(error, Mapping):
-        return str(error.get("message") or error.get("detail") or "")
-    return str(error)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds the server asked us to wait (Retry-After seconds or date, or OpenAI's retry-after-ms)."""
-    try:
-        if "retry-after-ms" in headers:
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        value = headers.get("retry-after")
-        if value is None:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None

@@ -7,7 +7,6 @@ transaction that first locks the index's state row (writers queue; readers never
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -26,7 +25,6 @@ from rag.store.rows import stored_chunk, validate
 from rag.store.terms import query_hashes, term_hashes
 from rag.types import DocumentInfo, Filters, IndexStats
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -71,7 +69,7 @@ class PostgresStore:
         name = schema.schema_name(settings.name)
         with connect.connect_once(url, settings) as conn:
             connect.ensure_pgvector(conn, url)
-            meta, created = _open_schema(conn, name, embedder_id, dimension, chunking, settings, create)
+            meta, created = writes.open_or_create(conn, name, embedder_id, dimension, chunking, settings, create)
             if meta is None:
                 raise IndexNotFoundError(
                     f"no index {settings.name!r} in PostgreSQL at {connect.describe(url)}; "
@@ -306,22 +304,3 @@ class PostgresStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _open_schema(
-    conn: Connection, name: str, embedder_id: str, dimension: int, chunking: dict, settings: StoreSettings, create: bool
-) -> tuple[dict[str, Any] | None, bool]:
-    """The stored manifest, creating schema and tables first when absent (safe against a racing opener)."""
-    if schema.exists(conn, name):
-        return schema.read_meta(conn, name), False
-    if not create:
-        return None, False
-    meta = writes.initial_meta(embedder_id, dimension, chunking, settings)
-    hnsw = meta["hnsw"] if meta["dense_index"] == "hnsw" else None
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))  # two replicas starting at once
-        if schema.exists(conn, name):
-            return schema.read_meta(conn, name), False
-        schema.create(conn, name, meta, hnsw)
-    log.info("created PostgreSQL index %s (dense: %s)", name, meta["dense_index"])
-    return meta, True

@@ -3,6 +3,7 @@ transaction, opened by locking the index's state row so that writers of one inde
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,11 +15,14 @@ from rag.store import manifest as mf
 from rag.store.dense import HNSWParams, is_hashing_embedder
 from rag.store.lexical import _postings
 from rag.store.params import StoreParams
+from rag.store.postgres import schema as pg_schema
 from rag.store.postgres.schema import LAYOUT_VERSION
 from rag.store.records import StoredDocument
 from rag.store.rows import document_rows
 from rag.store.rows import initial_meta as folder_meta
 from rag.store.terms import analyse_terms
+
+log = logging.getLogger(__name__)
 
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 _COPY_TRAILER = b"\xff\xff"
@@ -197,3 +201,22 @@ def _copy_postings(
         for start in range(0, len(data), _COPY_BYTES):
             copy.write(data[start : start + _COPY_BYTES])
         copy.write(_COPY_TRAILER)
+
+
+def open_or_create(
+    conn: Connection, name: str, embedder_id: str, dimension: int, chunking: dict, settings: StoreSettings, create: bool
+) -> tuple[dict[str, Any] | None, bool]:
+    """The stored manifest, creating schema and tables first when absent (safe against a racing opener)."""
+    if pg_schema.exists(conn, name):
+        return pg_schema.read_meta(conn, name), False
+    if not create:
+        return None, False
+    meta = initial_meta(embedder_id, dimension, chunking, settings)
+    hnsw = meta["hnsw"] if meta["dense_index"] == "hnsw" else None
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))  # two replicas starting at once
+        if pg_schema.exists(conn, name):
+            return pg_schema.read_meta(conn, name), False
+        pg_schema.create(conn, name, meta, hnsw)
+    log.info("created PostgreSQL index %s (dense: %s)", name, meta["dense_index"])
+    return meta, True
