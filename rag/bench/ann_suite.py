@@ -179,7 +179,7 @@ def index_bytes(index: Any) -> int:
 def run_ann(args: dict[str, Any]) -> dict[str, Any]:
     from rag.config import EmbedderSettings
     from rag.embed.registry import get_embedder
-    from rag.store.dense import FlatIndex, HNSWIndex, HNSWParams, choose_dense_kind, configure_faiss
+    from rag.store.dense import choose_dense_kind, configure_faiss
 
     n = args["n_rows"]
     configure_faiss(threads=1)  # single-query search on one thread; builds raise it to all cores themselves
@@ -187,8 +187,6 @@ def run_ann(args: dict[str, Any]) -> dict[str, Any]:
     (vectors, queries), embed_s = timed(
         lambda: corpus_vectors(n, args.get("seed", 0), args.get("queries", 200), embedder)
     )
-    ids = np.arange(len(vectors), dtype=np.int64)
-    rows = list(queries[:, None, :])
     out: dict[str, Any] = {
         "rows": len(vectors),
         "dimension": vectors.shape[1],
@@ -199,6 +197,28 @@ def run_ann(args: dict[str, Any]) -> dict[str, Any]:
         # measured to show why it is not chosen)
         "auto_kind_above_threshold": choose_dense_kind(1 << 40, embedder_id=embedder.id),
     }
+    truth, measured = _flat_and_hnsw(vectors, queries, n)
+    out.update(measured)
+    out["compressed"] = {
+        name: quantized(vectors, queries, truth, qtype)
+        for name, qtype in (("sq8", faiss.ScalarQuantizer.QT_8bit), ("fp16", faiss.ScalarQuantizer.QT_fp16))
+    }
+    want_model = os.environ.get("RAG_BENCH_MODEL", "")
+    if minilm_path() and (want_model == "1" or (want_model != "0" and n >= MODEL_MIN_ROWS)):
+        try:
+            out["model"] = run_model(n, args)
+        except Exception as exc:  # the hashing figures above stand on their own
+            out["model"] = {"error": f"{type(exc).__name__}: {exc}"}
+    return out
+
+
+def _flat_and_hnsw(vectors: np.ndarray, queries: np.ndarray, n: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """Exact search (its top K are the truth, returned first) next to HNSW: build, recall, p50, memory."""
+    from rag.store.dense import FlatIndex, HNSWIndex, HNSWParams
+
+    ids = np.arange(len(vectors), dtype=np.int64)
+    rows = list(queries[:, None, :])
+    out: dict[str, Any] = {}
     flat = FlatIndex(vectors.shape[1])
     flat.add(ids, vectors)
     _, truth = flat.search(queries, K)
@@ -221,17 +241,7 @@ def run_ann(args: dict[str, Any]) -> dict[str, Any]:
         "rss_growth_mb": round(rss_mb() - before, 1),
         "ef_sweep": ef_sweep(hnsw, queries, truth),
     }
-    out["compressed"] = {
-        name: quantized(vectors, queries, truth, qtype)
-        for name, qtype in (("sq8", faiss.ScalarQuantizer.QT_8bit), ("fp16", faiss.ScalarQuantizer.QT_fp16))
-    }
-    want_model = os.environ.get("RAG_BENCH_MODEL", "")
-    if minilm_path() and (want_model == "1" or (want_model != "0" and n >= MODEL_MIN_ROWS)):
-        try:
-            out["model"] = run_model(n, args)
-        except Exception as exc:  # the hashing figures above stand on their own
-            out["model"] = {"error": f"{type(exc).__name__}: {exc}"}
-    return out
+    return truth, out
 
 
 def ef_sweep(

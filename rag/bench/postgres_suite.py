@@ -183,53 +183,57 @@ def report_rows(r: dict[str, Any] | None) -> list[tuple[str, str, str, str, str]
         return []
     if "error" in r or "skipped" in r:
         return [("[postgres]", (r.get("error") or r.get("skipped", ""))[:90], "", "", "")]
-    rows = []
-    for n, size in r.get("sizes", {}).items():
-        pg, folder = size["postgres"], size["folder"]
+    rows = [row for n, size in r.get("sizes", {}).items() for row in _size_rows(int(n), size)]
+    return rows + _hnsw_rows(r.get("hnsw"))
+
+
+def _size_rows(n: int, size: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    pg, folder = size["postgres"], size["folder"]
+    rows = [
+        (
+            f"[postgres {n:,}] ingest chunks/s",
+            f"{pg['chunks_per_s']}",
+            f"folder {folder['chunks_per_s']}",
+            f"{size['ratio_pg_over_folder']['ingest_chunks_per_s']:.2f}x",
+            "",
+        )
+    ]
+    for mode in ("hybrid", "lexical", "dense"):
+        a, b = pg[f"search_{mode}"], folder[f"search_{mode}"]
         rows.append(
             (
-                f"[postgres {int(n):,}] ingest chunks/s",
-                f"{pg['chunks_per_s']}",
-                f"folder {folder['chunks_per_s']}",
-                f"{size['ratio_pg_over_folder']['ingest_chunks_per_s']:.2f}x",
+                f"  search {mode} p50/p95",
+                f"{a['p50']:.2f}/{a['p95']:.2f} ms",
+                f"folder {b['p50']:.2f}/{b['p95']:.2f} ms",
+                f"{a['p50'] / b['p50']:.2f}x",
                 "",
             )
         )
-        for mode in ("hybrid", "lexical", "dense"):
-            a, b = pg[f"search_{mode}"], folder[f"search_{mode}"]
-            rows.append(
-                (
-                    f"  search {mode} p50/p95",
-                    f"{a['p50']:.2f}/{a['p95']:.2f} ms",
-                    f"folder {b['p50']:.2f}/{b['p95']:.2f} ms",
-                    f"{a['p50'] / b['p50']:.2f}x",
-                    "",
-                )
-            )
-        rows.append(("  hit@5 (entity in top 5)", f"{pg['hit_at_5']}", f"folder {folder['hit_at_5']}", "", ""))
-        rows.append(("  one SQL round trip p50", f"{pg['round_trip']['p50']:.2f} ms", "", "", ""))
-    h = r.get("hnsw")
-    if h:
-        build = f"built after load in {h['index_build_s']} s" if "index_build_s" in h else "built per insert"
-        rows.append(
-            (
-                f"[postgres HNSW {h['rows']:,} x {h['dim']}] recall@10 vs exact",
-                f"{h['recall_at_10']}",
-                f"{build}; load {h['load_rows_per_s']} rows/s",
-                "",
-                "",
-            )
-        )
-        rows.append(
-            (
-                "  HNSW p50 | exact p50",
-                f"{h['hnsw_search']['p50']:.2f} ms",
-                f"exact {h['exact_search']['p50']:.2f} ms",
-                f"{h['ratio_exact_over_hnsw_p50']}x faster",
-                "",
-            )
-        )
+    rows.append(("  hit@5 (entity in top 5)", f"{pg['hit_at_5']}", f"folder {folder['hit_at_5']}", "", ""))
+    rows.append(("  one SQL round trip p50", f"{pg['round_trip']['p50']:.2f} ms", "", "", ""))
     return rows
+
+
+def _hnsw_rows(h: dict[str, Any] | None) -> list[tuple[str, str, str, str, str]]:
+    if not h:
+        return []
+    build = f"built after load in {h['index_build_s']} s" if "index_build_s" in h else "built per insert"
+    return [
+        (
+            f"[postgres HNSW {h['rows']:,} x {h['dim']}] recall@10 vs exact",
+            f"{h['recall_at_10']}",
+            f"{build}; load {h['load_rows_per_s']} rows/s",
+            "",
+            "",
+        ),
+        (
+            "  HNSW p50 | exact p50",
+            f"{h['hnsw_search']['p50']:.2f} ms",
+            f"exact {h['exact_search']['p50']:.2f} ms",
+            f"{h['ratio_exact_over_hnsw_p50']}x faster",
+            "",
+        ),
+    ]
 
 
 def main() -> None:

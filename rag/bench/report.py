@@ -11,19 +11,31 @@ from rag.bench.size_report import ann_rows, size_rows
 
 
 def misc_rows(results: dict[str, Any]) -> list[Row]:
-    rows: list[Row] = []
-    s = results.get("sample")
-    if s and "error" not in s:
-        rows.append(
-            (
-                f"[sample corpus, {s['chunks']} chunks] ask p50/p95",
-                f"{s['ask']['p50']:.1f}/{s['ask']['p95']:.1f} ms",
-                f"hybrid search {ms(s['hybrid_search']['p50'])}",
-                "",
-                "",
-            )
+    return [
+        *_sample_rows(results.get("sample")),
+        *_squad_rows(results.get("squad")),
+        *distinct_rows(results.get("squad_distinct")),
+        *_cold_rows(results.get("cold_start")),
+        *_ten_million_rows(results.get("ten_million_tokens")),
+    ]
+
+
+def _sample_rows(s: dict[str, Any] | None) -> list[Row]:
+    if not s or "error" in s:
+        return []
+    return [
+        (
+            f"[sample corpus, {s['chunks']} chunks] ask p50/p95",
+            f"{s['ask']['p50']:.1f}/{s['ask']['p95']:.1f} ms",
+            f"hybrid search {ms(s['hybrid_search']['p50'])}",
+            "",
+            "",
         )
-    q = results.get("squad")
+    ]
+
+
+def _squad_rows(q: dict[str, Any] | None) -> list[Row]:
+    rows: list[Row] = []
     if q and "error" not in q:
         rows += [
             (
@@ -52,31 +64,30 @@ def misc_rows(results: dict[str, Any]) -> list[Row]:
                 "",
             )
         )
-    rows += distinct_rows(results.get("squad_distinct"))
-    c = results.get("cold_start")
-    if c:
-        rows.append(
-            (
-                "[cold start] rag search (median of 5)",
-                f"{c['rag_search_s']} s",
-                f"import rag.cli {c['import_rag_cli_s']} s, python {c['python_pass_s']} s",
-                "",
-                check(c["rag_search_s"] <= 0.6, "<=0.6 s"),
-            )
-        )
-        rows.append(("  heavy modules imported", ", ".join(c["heavy_imports"]) or "none", "", "", ""))
-    t = results.get("ten_million_tokens")
-    if t:
-        rows.append(
-            (
-                "[10M tokens] ingest wall time",
-                f"{t['seconds']} s",
-                t["method"],
-                "",
-                check(t["seconds"] <= 120, "<=120 s"),
-            )
-        )
     return rows
+
+
+def _cold_rows(c: dict[str, Any] | None) -> list[Row]:
+    if not c:
+        return []
+    return [
+        (
+            "[cold start] rag search (median of 5)",
+            f"{c['rag_search_s']} s",
+            f"import rag.cli {c['import_rag_cli_s']} s, python {c['python_pass_s']} s",
+            "",
+            check(c["rag_search_s"] <= 0.6, "<=0.6 s"),
+        ),
+        ("  heavy modules imported", ", ".join(c["heavy_imports"]) or "none", "", "", ""),
+    ]
+
+
+def _ten_million_rows(t: dict[str, Any] | None) -> list[Row]:
+    if not t:
+        return []
+    return [
+        ("[10M tokens] ingest wall time", f"{t['seconds']} s", t["method"], "", check(t["seconds"] <= 120, "<=120 s"))
+    ]
 
 
 def distinct_rows(d: dict[str, Any] | None) -> list[Row]:

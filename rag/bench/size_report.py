@@ -10,10 +10,19 @@ from rag.bench.cells import Row, check, ms, ratio
 def size_rows(n: int, r: dict[str, Any]) -> list[Row]:
     if "error" in r:
         return [(f"[{n:,}] error", r["error"][:90], "", "", "")]
-    ing, s, ov = r["ingest"], r["search"], r["dense_overhead"]
-    embed = s["embed_query"]["p50"]
-    dense_net = s["dense"]["p50"] - embed
-    rows: list[Row] = [
+    return [
+        *_ingest_rows(n, r["ingest"]),
+        *_search_rows(n, r["search"]),
+        *_overhead_rows(n, r),
+        *batch_rows(r["batch_qps"]),
+        *thread_rows(r["threads"]),
+        *llama_rows(r.get("llama"), n),
+        *_update_rows(r["updates"]),
+    ]
+
+
+def _ingest_rows(n: int, ing: dict[str, Any]) -> list[Row]:
+    return [
         (
             f"[{n:,}] ingest RAG.add ({ing['batches']} call(s))",
             f"{ing['seconds']} s",
@@ -36,6 +45,10 @@ def size_rows(n: int, r: dict[str, Any]) -> list[Row]:
             "",
         ),
     ]
+
+
+def _search_rows(n: int, s: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
     for mode in ("dense", "lexical", "hybrid"):
         target = check(s[mode]["p50"] <= 3.0, "<=3 ms p50 @10k") if mode == "hybrid" and n <= 10_000 else ""
         rows.append(
@@ -47,8 +60,16 @@ def size_rows(n: int, r: dict[str, Any]) -> list[Row]:
                 target,
             )
         )
+    return rows
+
+
+def _overhead_rows(n: int, r: dict[str, Any]) -> list[Row]:
+    """The store's dense and lexical searches next to raw FAISS and bm25s on the same data."""
+    s, ov = r["search"], r["dense_overhead"]
+    embed = s["embed_query"]["p50"]
+    dense_net = s["dense"]["p50"] - embed
     raw = ov["raw_faiss"]["p50"]
-    rows += [
+    return [
         (
             "  search dense minus embed_query p50",
             ms(dense_net),
@@ -79,27 +100,25 @@ def size_rows(n: int, r: dict[str, Any]) -> list[Row]:
             "",
         ),
     ]
-    rows += batch_rows(r["batch_qps"]) + thread_rows(r["threads"]) + llama_rows(r.get("llama"), n)
-    up = r["updates"]
-    rows.append(
+
+
+def _update_rows(up: dict[str, Any]) -> list[Row]:
+    return [
         (
             "  add one document p50/p95",
             f"{up['add_one_ms']['p50']:.1f}/{up['add_one_ms']['p95']:.1f} ms",
             "",
             "",
             check(up["add_one_ms"]["p50"] < 1000, "<1 s"),
-        )
-    )
-    rows.append(
+        ),
         (
             "  delete ms | stale hits after delete",
             f"{up['delete_ms']} | {up['stale_hits_after_delete']}",
             "",
             "",
             check(up["stale_hits_after_delete"] == 0, "0 stale"),
-        )
-    )
-    return rows
+        ),
+    ]
 
 
 def batch_rows(b: dict[str, Any]) -> list[Row]:
