@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from rag.answer.types import Answer, Citation
 from rag.text.urls import is_web_url
+
+if TYPE_CHECKING:  # `rag search` prints passages only: the answer package stays unloaded
+    from rag.answer.types import Answer, Citation
 
 SOURCES_HEADING = "\n\nSources:\n"
 _MARKDOWN = re.compile(r"([\\`\[\]<>])")  # what can open a link, an HTML tag or code

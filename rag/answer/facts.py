@@ -19,37 +19,43 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
-from rag.answer.figures import MONEY, NUMBER_WORDS, PERCENT, YEAR, has_date
-from rag.text.analyze import stem, terms
+from rag.answer.figures import DIGIT, MONEY, NUMBER_WORDS, PERCENT, YEAR, has_date
+from rag.text.analyze import fresh_terms, stem, terms
 from rag.text.memo import PASSAGE_CHARS, TextCache
 from rag.text.sentences import Span, split_sentences
 
 # Page furniture: words of buttons, banners and footers, not of statements.
-_FURNITURE = "|".join(
-    (
-        "click",
-        "subscribe",
-        "sign up",
-        "share on",
-        "share this",
-        "read more",
-        "cookies?",
-        "newsletter",
-        "comments?",
-        "all rights reserved",
-        "advertisement",
-        "follow us",
-        "min read",
-        "print",
-    )
+_FURNITURE_WORDS = (
+    "click",
+    "subscribe",
+    "sign up",
+    "share on",
+    "share this",
+    "read more",
+    "cookies?",
+    "newsletter",
+    "comments?",
+    "all rights reserved",
+    "advertisement",
+    "follow us",
+    "min read",
+    "print",
 )
+_FURNITURE = "|".join(_FURNITURE_WORDS)
+# What an ASCII sentence must contain, lower-cased, for _BOILERPLATE to match it.
+_FURNITURE_LITERALS = tuple(word.removesuffix("s?") for word in _FURNITURE_WORDS)
 _BOILERPLATE = re.compile(rf"\b(?:{_FURNITURE})\b|©", re.IGNORECASE)
 CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*[A-Za-z0-9]|\b[A-Z]\b")
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_LETTERS = re.compile(r"[a-z]+")
+# The runs of [a-z] that are number words: the words of `[a-z]+` found in NUMBER_WORDS, in order,
+# without making a string of every word.
+_NUMBER_WORD = re.compile(rf"(?<![a-z])(?:{'|'.join(sorted(NUMBER_WORDS))})(?![a-z])")
 _MONEY_BIT, _PERCENT_BIT, _DATE_BIT = 1, 2, 4
+_CURRENCY_WORDS = ("dollars", "euros", "pounds", "yen")  # MONEY's words, for ASCII text without "$"
 
 
 def _code_version() -> str:
@@ -108,29 +114,45 @@ def analyse(text: str) -> tuple[SentenceFacts, ...]:
     """The facts of every sentence of `text`, in order."""
     out = []
     for span in split_sentences(text):
-        found = terms(span.text)
-        out.append(_sentence(span, tuple(found)))
+        found = tuple(terms(span.text))
+        out.append(_facts(span, found, **_worked_out(span.text, found)))
     return tuple(out)
 
 
 def _sentence(span: Span, found: tuple[str, ...], **known: object) -> SentenceFacts:
     """One sentence's facts; `known` ones (flags, penalty, ... as stored) are not worked out again."""
-    if known:
-        return _facts(span, found, **known)  # type: ignore[arg-type]
-    text = span.text
-    flags = (_MONEY_BIT if MONEY.search(text) else 0) | (_PERCENT_BIT if PERCENT.search(text) else 0)
-    flags |= _DATE_BIT if has_date(text) else 0
+    return _facts(span, found, **(known or _worked_out(span.text, found)))  # type: ignore[arg-type]
+
+
+def _worked_out(text: str, found: tuple[str, ...] | list[str]) -> dict:
+    """The facts of a sentence beyond its span and terms, as `_facts` takes them.
+
+    Every chunk of an index goes through here when it is written, so the figure patterns are
+    tried only on sentences that hold a digit, and on ASCII text a test for the literal words a
+    pattern needs (exact: ASCII text matches IGNORECASE patterns as its lower-case does) comes first.
+    """
+    lowered = text.lower()
+    ascii_ = text.isascii()
+    digit = DIGIT.search(text) is not None
+    money = digit and (not ascii_ or "$" in text or any(w in lowered for w in _CURRENCY_WORDS)) and MONEY.search(text)
+    percent = digit and (not ascii_ or "%" in text or "per" in lowered) and PERCENT.search(text)
+    flags = (_MONEY_BIT if money else 0) | (_PERCENT_BIT if percent else 0) | (_DATE_BIT if has_date(text) else 0)
     cost = 0.0
     if text.rstrip("\"'”’) ").endswith("?"):
         cost += 0.5
     if len(found) < 3:
         cost += 0.3
-    if _BOILERPLATE.search(text):
+    if (not ascii_ or any(w in lowered for w in _FURNITURE_LITERALS)) and _BOILERPLATE.search(text):
         cost += 0.3
-    names = frozenset(t for w in CAPITALISED.findall(text)[1:] for t in terms(w))
-    numbers = tuple(m for m in _DIGITS.findall(text) if not YEAR.fullmatch(m))
-    number_words = tuple(w for w in _LETTERS.findall(text.lower()) if w in NUMBER_WORDS)
-    return _facts(span, found, flags=flags, penalty=cost, names=names, numbers=numbers, number_words=number_words)
+    names = frozenset(chain.from_iterable(map(_word_terms, CAPITALISED.findall(text)[1:])))
+    numbers = tuple(m for m in _DIGITS.findall(text) if not YEAR.fullmatch(m)) if digit else ()
+    number_words = tuple(_NUMBER_WORD.findall(lowered))
+    return {"flags": flags, "penalty": cost, "names": names, "numbers": numbers, "number_words": number_words}
+
+
+@lru_cache(maxsize=65_536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    return tuple(terms(word))
 
 
 def _facts(
@@ -165,19 +187,22 @@ def facts_of(text: str) -> tuple[SentenceFacts, ...]:
 def dumps(text: str) -> bytes:
     """The facts of `text` as the store keeps them beside the chunk: zlib-compressed JSON (about
     half the size of the text; reading them back is ~10x cheaper than working them out)."""
-    rows = [
-        [
-            f.span.start,
-            f.span.end,
-            list(f.terms),
-            f.flags,
-            f.penalty,
-            sorted(f.names),
-            list(f.numbers),
-            list(f.number_words),
-        ]
-        for f in analyse(text)
-    ]
+    rows = []
+    for span in split_sentences(text):
+        found = fresh_terms(span.text)  # written once: not worth a place in the answers' memo
+        known = _worked_out(span.text, found)
+        rows.append(
+            [
+                span.start,
+                span.end,
+                found,
+                known["flags"],
+                known["penalty"],
+                sorted(known["names"]),
+                list(known["numbers"]),
+                list(known["number_words"]),
+            ]
+        )
     data = json.dumps({"v": VERSION, "s": rows}, ensure_ascii=False, separators=(",", ":"))
     return zlib.compress(data.encode("utf-8"), 6)
 

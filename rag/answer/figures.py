@@ -23,6 +23,8 @@ MONTH = re.compile(
     r"(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s\d{4})?"
 )
 YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
+_CENTURY = re.compile(r"\bcentury\b|\d{1,2}(?:st|nd|rd|th)\b")
+DIGIT = re.compile(r"\d")  # what every figure pattern needs: texts without one skip them
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty "
     "hundred hundreds thousand thousands million millions billion billions dozen dozens half first "
@@ -86,11 +88,14 @@ def has_number(text: str, exclude: frozenset[str] = frozenset()) -> bool:
 
 
 def has_date(text: str) -> bool:
+    # Cheap tests first: a year or an ordinal needs a digit, a weekday ends in "day"; every text
+    # of an index is tested when it is written, and most have neither.
+    digit = DIGIT.search(text) is not None
     return bool(
-        YEAR.search(text)
+        (digit and YEAR.search(text))
         or MONTH.search(text)
-        or WEEKDAY.search(text)
-        or re.search(r"\bcentury\b|\d{1,2}(?:st|nd|rd|th)\b", text)
+        or ("day" in text and WEEKDAY.search(text))
+        or ((digit or "century" in text) and _CENTURY.search(text))
     )
 
 

@@ -29,6 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rag.embed.base import l2_normalise
+from rag.embed.char_grams import char_gram_hashes
 from rag.errors import ConfigError
 from rag.text.analyze import STOPWORDS, stem
 
@@ -129,11 +130,7 @@ class _WordCache:
         first = len(self._ids)
         content = [w not in STOPWORDS for w in words]
         stems = [zlib.crc32(stem(w).encode(), _SEED_STEM) if c else 0 for w, c in zip(words, content)]
-        grams = [_char_grams(w, self._params) if c else [] for w, c in zip(words, content)]
-        lengths = np.fromiter(map(len, grams), np.int64, len(grams))
-        hashes = np.fromiter(
-            (zlib.crc32(g.encode(), _SEED_CHAR) for g in chain.from_iterable(grams)), np.uint64, int(lengths.sum())
-        )
+        lengths, hashes = self._gram_hashes(words, content)
         idx, sign = _bucket(_mix(hashes), self._params.dimension)
         self._grow(first + len(words), int(self._char_ptr[first] + len(hashes)))
         self._stem_hash[first : first + len(words)] = _mix(np.array(stems, np.uint64))
@@ -145,6 +142,19 @@ class _WordCache:
         # for IDF that measured better than giving every word's n-grams unit norm.
         self._char_val[start : start + len(hashes)] = sign
         self._ids.update(zip(words, range(first, first + len(words))))
+
+    def _gram_hashes(self, words: list[str], content: list[bool]) -> tuple[np.ndarray, np.ndarray]:
+        """(n-grams per word, their hashes concatenated): none for stopwords and over-long tokens."""
+        p = self._params
+        has = np.fromiter(
+            (c and len(w) <= _MAX_GRAM_WORD and p.char_max > 0 for w, c in zip(words, content)), bool, len(words)
+        )
+        counts, hashes = char_gram_hashes(
+            [w for w, h in zip(words, has.tolist()) if h], p.char_min, p.char_max, _SEED_CHAR
+        )
+        lengths = np.zeros(len(words), np.int64)
+        lengths[has] = counts
+        return lengths, hashes
 
     def _grow(self, words: int, grams: int) -> None:
         # Doubling keeps appends amortised O(1); new arrays leave old snapshots untouched.
@@ -243,13 +253,6 @@ class HashingEmbedder:
         cells = np.repeat((keys >> np.uint64(32)).astype(np.int64), lengths) * self.dimension
         cells += snap.char_idx[positions]
         return self._scatter(cells, weights, n)
-
-
-def _char_grams(word: str, params: HashingParams) -> list[str]:
-    if len(word) > _MAX_GRAM_WORD or not params.char_max:
-        return []
-    padded = f"<{word}>"
-    return [padded[i : i + k] for k in range(params.char_min, params.char_max + 1) for i in range(len(padded) - k + 1)]
 
 
 def _mix(x: np.ndarray) -> np.ndarray:

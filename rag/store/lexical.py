@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from rag.errors import IndexCorruptError
 from rag.store.bm25 import SegmentView, search_segments
+from rag.store.csc import CSCMatrix
 from rag.store.terms import analyse_terms, query_hashes, term_hash, term_hashes
 
 __all__ = ["BM25Index", "analyse_terms", "query_hashes", "term_hash", "term_hashes"]
@@ -31,7 +31,7 @@ class BM25Index:
         self,
         ids: np.ndarray | None = None,
         lengths: np.ndarray | None = None,
-        matrix: sp.csc_matrix | None = None,
+        matrix: CSCMatrix | None = None,
         term_hashes: np.ndarray | None = None,
         *,
         k1: float = 1.5,
@@ -40,7 +40,7 @@ class BM25Index:
         self.ids = np.asarray(ids if ids is not None else np.empty(0), dtype=np.int64)
         self.lengths = np.asarray(lengths if lengths is not None else np.empty(0), dtype=np.float32)
         self.term_hashes = np.asarray(term_hashes if term_hashes is not None else np.empty(0), dtype=np.uint64)
-        self.matrix = matrix if matrix is not None else sp.csc_matrix((len(self.ids), 0), dtype=np.float32)
+        self.matrix = matrix if matrix is not None else CSCMatrix.empty(len(self.ids))
         self.k1, self.b = k1, b
         self.removed = np.zeros(len(self.ids), dtype=bool)
         self._order = np.argsort(self.ids, kind="stable")
@@ -73,7 +73,7 @@ class BM25Index:
             raise ValueError(f"got {len(terms)} term lists for {len(texts)} texts")
         rows, cols, tf, hashes, lengths = _analyse(texts) if terms is None else _postings(terms)
         rows = rows + len(self.ids)
-        old = self.matrix.tocoo()
+        old = self.matrix.triples()
         self._rebuild(
             np.concatenate([self.ids, ids]),
             np.concatenate([self.lengths, lengths]),
@@ -87,8 +87,7 @@ class BM25Index:
         """Re-key columns by sorted term hash and rebuild the CSC matrix."""
         unique, cols = np.unique(row_hashes, return_inverse=True)
         self.ids, self.lengths, self.term_hashes = ids, lengths.astype(np.float32), unique
-        self.matrix = sp.csc_matrix((tf.astype(np.float32), (rows, cols.reshape(-1))), shape=(len(ids), len(unique)))
-        self.matrix.sort_indices()
+        self.matrix = CSCMatrix.from_triples(tf, rows, cols.reshape(-1), (len(ids), len(unique)))
         self.removed = removed
         self._order = np.argsort(ids, kind="stable")
 
@@ -105,7 +104,7 @@ class BM25Index:
         offset = 0
         for index, keep in parts:
             new_row = np.cumsum(keep) - 1 + offset
-            coo = index.matrix.tocoo()
+            coo = index.matrix.triples()
             kept = keep[coo.row]
             ids.append(index.ids[keep])
             lengths.append(index.lengths[keep])
@@ -181,7 +180,7 @@ class BM25Index:
                 if int(data["format"][0]) != FORMAT:
                     raise ValueError(f"lexical format {int(data['format'][0])}, expected {FORMAT}")
                 ids, hashes = data["ids"], data["term_hashes"]
-                matrix = sp.csc_matrix((data["tf"], data["indices"], data["indptr"]), shape=(len(ids), len(hashes)))
+                matrix = CSCMatrix(data["tf"], data["indices"], data["indptr"], (len(ids), len(hashes)))
                 return cls(ids, data["lengths"], matrix, hashes, k1=k1, b=b)
         except (OSError, ValueError, KeyError, IndexError) as exc:
             raise IndexCorruptError(

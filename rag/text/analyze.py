@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import repeat
 
 import Stemmer
 
@@ -50,4 +51,34 @@ def _words(text: str) -> tuple[str, ...]:
 
 @per_text(maxsize=32_768, max_chars=SENTENCE_CHARS)
 def _terms(text: str) -> tuple[str, ...]:
-    return tuple(stem(word) for word in _words(text) if word not in STOPWORDS)
+    return tuple(fresh_terms(text))
+
+
+# Word as matched in lower-cased text -> its term (None for a stopword); per process. Indexing
+# meets each sentence once but each word again and again: the work is done once per word.
+_WORD_TERMS: dict[str, str | None] = {}
+_MAX_WORDS = 1_000_000
+
+
+def fresh_terms(text: str) -> list[str]:
+    """`terms(text)` without remembering `text`: for text analysed once (indexing a chunk), where
+    a per-text memo would only push out the sentences answers keep coming back to."""
+    found = _WORD.findall(text.lower())
+    cache = _WORD_TERMS
+    out = [term for term in map(cache.get, found, repeat(0)) if term is not None]  # 0: not seen yet
+    if 0 in out:
+        # Decided from this pass alone: another thread may clear or fill the cache meanwhile.
+        known = {word: _known_term(word, cache.get(word, 0)) for word in set(found)}
+        if len(cache) > _MAX_WORDS:
+            cache.clear()  # bound memory on endless vocabularies (numbers, typos, URLs)
+        cache.update(known)
+        out = [term for term in map(known.__getitem__, found) if term is not None]
+    return out
+
+
+def _known_term(word: str, cached: str | None | int) -> str | None:
+    return _word_term(word.replace("’", "'")) if cached == 0 else cached  # type: ignore[return-value]
+
+
+def _word_term(word: str) -> str | None:
+    return None if word in STOPWORDS else stem(word)

@@ -10,6 +10,8 @@ import sys
 import zlib
 from pathlib import Path
 
+import pytest
+
 from rag import RAG
 from rag.answer import facts
 from rag.engine import sample_corpus_dir
@@ -101,3 +103,42 @@ def test_parallel_ingest_stores_the_facts_a_serial_one_does(tmp_path: Path) -> N
         rows = conn.execute("SELECT text, facts FROM chunks").fetchall()
     assert len(rows) == len(docs)
     assert all(stored == facts.dumps(text) for text, stored in rows)
+
+
+# Sentences that tempt the shortcuts `facts` takes before its patterns: case, non-ASCII letters
+# that IGNORECASE folds (the long s, the Kelvin sign, dotted capital I), digits of other scripts.
+TRICKY = (
+    "Sign up now! CLICK here to Subscribe.",
+    "ſubscribe to the newsletter; it costs $5 million.",
+    "Über 5 % der Kosten. Prices rose 3 Percent, or 4 per cent.",
+    "On Monday the 21st century began. In the 1990s it cost 2,500 DOLLARS.",
+    "© 2024 all rights reserved.",
+    "İstanbul: CLİCK and Read More. Twenty-three hundred people, one's dozens.",
+    "A ¥300 fee; €4 bn. The U.S. and Mr. Smith's dog's toys.",
+    "Ⅻ and ١٢٣ are digits too. Reprinted, printing, print.",
+    "A fortnight of Sundays. Three thousands? threefold ones.",
+)
+
+
+def _plain_rules(text: str) -> tuple[int, float, list[str], list[str]]:
+    """The facts the patterns alone give a sentence (flags, penalty, numbers, number words)."""
+    import re
+
+    from rag.answer.figures import MONEY, NUMBER_WORDS, PERCENT, YEAR, has_date
+
+    flags = bool(MONEY.search(text)) | 2 * bool(PERCENT.search(text)) | 4 * bool(has_date(text))
+    penalty = 0.5 * text.rstrip("\"'”’) ").endswith("?") + 0.3 * (len(facts.terms(text)) < 3)
+    penalty += 0.3 * bool(facts._BOILERPLATE.search(text))
+    numbers = [m for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text) if not YEAR.fullmatch(m)]
+    return flags, penalty, numbers, [w for w in re.findall("[a-z]+", text.lower()) if w in NUMBER_WORDS]
+
+
+def test_facts_shortcuts_find_what_the_patterns_find() -> None:
+    for text in TRICKY:
+        for sentence in facts.analyse(text):
+            expected = _plain_rules(sentence.span.text)
+            got = (sentence.flags, round(sentence.penalty, 6), list(sentence.numbers), list(sentence.number_words))
+            assert got == (expected[0], round(expected[1], 6), *expected[2:]), sentence.span.text
+    # Page furniture spelt with a long s is still page furniture; money in words is still money.
+    (sentence,) = facts.analyse("ſubscribe today for 5 dollars.")
+    assert (sentence.flags, round(sentence.penalty, 6)) == (1, 0.3)

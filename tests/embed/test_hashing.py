@@ -111,3 +111,23 @@ def test_concurrent_use_gives_the_same_vectors() -> None:
     for thread in threads:
         thread.join()
     assert all(np.array_equal(r, expected) for r in results)
+
+
+@pytest.mark.parametrize("low,high", [(3, 5), (1, 1), (2, 7)])
+def test_ngram_hashes_are_zlib_crc32_of_each_ngram_in_order(low: int, high: int) -> None:
+    # The vectorised CRC must give what one zlib.crc32 per n-gram gives, or stored indexes drift.
+    import zlib
+
+    from rag.embed.char_grams import char_gram_hashes
+
+    words = ["a", "it's", "u.s", "investment", "naïve", "東京", "ſtraße", "x" * 30, "q"]
+    expected: list[int] = []
+    per_word: list[int] = []
+    for word in words:
+        padded = f"<{word}>"
+        grams = [padded[i : i + k] for k in range(low, high + 1) for i in range(len(padded) - k + 1)]
+        expected.extend(zlib.crc32(g.encode(), 0xC4A2) for g in grams)
+        per_word.append(len(grams))
+    counts, hashes = char_gram_hashes(words, low, high, 0xC4A2)
+    assert hashes.tolist() == expected
+    assert counts.tolist() == per_word

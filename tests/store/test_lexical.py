@@ -140,7 +140,7 @@ def _reference_postings(texts):
 
 
 def _postings_of(index: BM25Index):
-    coo = index.matrix.tocoo()
+    coo = index.matrix.triples()
     cells = {(int(r), int(index.term_hashes[c]), float(v)) for r, c, v in zip(coo.row, coo.col, coo.data)}
     return cells, index.lengths.tolist()
 

@@ -64,3 +64,14 @@ def test_cached_analysis_hands_out_fresh_lists() -> None:
     spans = split_sentences("One. Two here.")
     spans.clear()
     assert [s.text for s in split_sentences("One. Two here.")] == ["One.", "Two here."]
+
+
+def test_fresh_terms_are_the_terms_of_a_text_without_remembering_it() -> None:
+    from rag.text import analyze
+
+    text = "The investors’ plans: Microsoft's $2.9 billion for the U.S. cities, and AGAIN the cities."
+    before = analyze._terms.cache_info().currsize
+    fresh = analyze.fresh_terms(text)
+    assert analyze._terms.cache_info().currsize == before
+    assert fresh == analyze.fresh_terms(text) == terms(text)
+    assert fresh[:2] == ["investor", "plan"] and "the" not in fresh and fresh.count("citi") == 2
