@@ -121,7 +121,7 @@ def analyse(text: str) -> tuple[SentenceFacts, ...]:
 
 def _sentence(span: Span, found: tuple[str, ...], **known: object) -> SentenceFacts:
     """One sentence's facts; `known` ones (flags, penalty, ... as stored) are not worked out again."""
-    return _facts(span, found, **(known or _worked_out(span.text, found)))  # type: ignore[arg-type]
+    return _facts(span, found, **(known or _worked_out(span.text, found)))
 
 
 def _worked_out(text: str, found: tuple[str, ...] | list[str]) -> dict:

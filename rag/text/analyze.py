@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from itertools import repeat
+from typing import cast
 
 import Stemmer
 
@@ -65,15 +66,15 @@ def fresh_terms(text: str) -> list[str]:
     a per-text memo would only push out the sentences answers keep coming back to."""
     found = _WORD.findall(text.lower())
     cache = _WORD_TERMS
-    out = [term for term in map(cache.get, found, repeat(0)) if term is not None]  # 0: not seen yet
-    if 0 in out:
-        # Decided from this pass alone: another thread may clear or fill the cache meanwhile.
-        known = {word: _known_term(word, cache.get(word, 0)) for word in set(found)}
-        if len(cache) > _MAX_WORDS:
-            cache.clear()  # bound memory on endless vocabularies (numbers, typos, URLs)
-        cache.update(known)
-        out = [term for term in map(known.__getitem__, found) if term is not None]
-    return out
+    seen = [term for term in map(cache.get, found, repeat(0)) if term is not None]  # 0: not seen yet
+    if 0 not in seen:
+        return cast("list[str]", seen)
+    # Decided from this pass alone: another thread may clear or fill the cache meanwhile.
+    known = {word: _known_term(word, cache.get(word, 0)) for word in set(found)}
+    if len(cache) > _MAX_WORDS:
+        cache.clear()  # bound memory on endless vocabularies (numbers, typos, URLs)
+    cache.update(known)
+    return [term for term in map(known.__getitem__, found) if term is not None]
 
 
 def _known_term(word: str, cached: str | None | int) -> str | None:
