@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rag.answer import scoring
 from rag.answer.citations import MARKER
 from rag.answer.figures import find_disagreements
-from rag.answer.lead import lead_line
+from rag.answer.lead import adds_asked_part, lead_line
 from rag.answer.prompts import REFUSAL
 from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.types import Passage
@@ -108,8 +108,10 @@ def select(question: str, passages: Sequence[Passage], ranked: list[Scored], con
                 same.passages.append(cand.sentence.passage)
             continue
         new_terms = (cand.sentence.term_set & q_terms) - covered
-        # An extra sentence for "how much" must hold an amount too, and a headline repeats the body.
-        typed = q.kind in ("other", "place") or scoring.kind_match(q, cand.sentence)
+        # Answer first, in few words: a further sentence only for an asked-for part the first lacks
+        # ("and over what period?"); without the tagger, one that holds the asked kind too.
+        adds = adds_asked_part(question, picks[0].text, _clean(passages, cand.sentence))
+        typed = adds if adds is not None else q.kind in ("other", "place") or scoring.kind_match(q, cand.sentence)
         if (
             len(picks) < config.max_sentences
             and new_terms

@@ -122,6 +122,24 @@ def asked_parts(question: str) -> list[str]:
     return parts if len(parts) == 2 and all(wanted_labels(p) for p in parts) else [question]
 
 
+def adds_asked_part(question: str, first: str, candidate: str) -> bool | None:
+    """Whether a further sentence gives an asked-for part that the first does not: a part of a
+    two-part question, or the asked type where the first sentence holds none. None without the
+    tagger or for an untyped question (the caller's rules decide)."""
+    if not entities.available():
+        return None
+    parts = [p for p in asked_parts(question) if wanted_labels(p)]
+    if not parts:
+        return None
+    return any(not _typed(question, first, part) and _typed(question, candidate, part) for part in parts)
+
+
+def _typed(question: str, sentence: str, part: str) -> bool:
+    """Whether `sentence` names something of the type `part` asks for that the question does not give."""
+    labels = wanted_labels(part) or frozenset()
+    return any(label in labels and not entities.given(t, question) for t, label, _ in entities.entities(sentence))
+
+
 def lead_line(question: str, sentence: str, marker: str) -> str | None:
     """The lead as its own cited sentence ("$2.9 billion. [1]"; "More than $8 billion; the next
     decade. [1]" for both parts of a two-part question), or None."""
