@@ -14,6 +14,7 @@ from rag.answer import entities
 from rag.answer.figures import NUMBER_WORDS
 from rag.text.analyze import words
 
+_TIME_UNITS = r"(?:years|months|weeks|days|decades|hours|minutes)"
 # Entity labels (spaCy's OntoNotes set) that answer each kind of question, most specific first.
 _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (
@@ -23,6 +24,7 @@ _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
         frozenset({"MONEY"}),
     ),
     (re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion)\b"), frozenset({"PERCENT"})),
+    (re.compile(rf"\bhow many {_TIME_UNITS}\b"), frozenset({"DATE", "TIME"})),  # "over how many years": a span of time
     (re.compile(r"\bhow many\b"), frozenset({"CARDINAL", "QUANTITY"})),
     (
         re.compile(
@@ -50,7 +52,9 @@ _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
 
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b")
 _YEAR = re.compile(r"\b\d{4}\b")
-_DURATION_ASKED = re.compile(r"\bhow long\b|\b(?:what|which|how long a) (?:period|time span|span|timeframe)\b")
+_DURATION_ASKED = re.compile(
+    rf"\bhow long\b|\bhow many {_TIME_UNITS}\b|\b(?:what|which|how long a) (?:period|time span|span|timeframe)\b"
+)
 _DURATION = re.compile(
     rf"\b(?:\d[\d,.]*|{'|'.join(sorted(NUMBER_WORDS))}|several|few|next|past|coming)[\s-]+(?:\w+\s+)?"
     r"(?:years?|months?|weeks?|days?|decades?|hours?|centur(?:y|ies))\b",
@@ -140,11 +144,16 @@ def _typed(question: str, sentence: str, part: str) -> bool:
     return any(label in labels and not entities.given(t, question) for t, label, _ in entities.entities(sentence))
 
 
+def lead_spans(question: str, sentence: str) -> list[str]:
+    """The spans that lead the answer: one per asked part that the sentence answers."""
+    spans = [lead_span(question, sentence, part) for part in asked_parts(question)]
+    return list(dict.fromkeys(span for span in spans if span))
+
+
 def lead_line(question: str, sentence: str, marker: str) -> str | None:
     """The lead as its own cited sentence ("$2.9 billion. [1]"; "More than $8 billion; the next
     decade. [1]" for both parts of a two-part question), or None."""
-    spans = [lead_span(question, sentence, part) for part in asked_parts(question)]
-    found = list(dict.fromkeys(span.rstrip(".") for span in spans if span))
+    found = [span.rstrip(".") for span in lead_spans(question, sentence)]
     if not found:
         return None
     text = "; ".join(found)
