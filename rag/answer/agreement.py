@@ -34,8 +34,9 @@ _ASKED_CURRENCY = re.compile(r"\b(yen|pounds?|sterling|euros?|dollars?)\b", re.I
 _CURRENCY_ASKED = re.compile(r"\b(?:in|into) (?:yen|euros|dollars|sterling|pounds sterling)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _MONEY_ASKED = re.compile(
-    r"\bhow much (?:\w+ ){1,6}?(?:get|gets|receive|receives|pay|pays|paid|cost|costs|spend|spends|spent|invest|invests|"
-    r"invested|contribute|contributes|contributed|give|gives|gave|grant|granted|donate|donated|raise|raised|earn|earned)\b",
+    r"\bhow much (?:\w+ ){1,6}?(?:get|receiv|pa(?:y|id)|cost|spen[dt]|invest|contribut|giv|gave|grant|donat|rais|earn|"
+    r"put(?:s|ting)?\b|commit|pledg)\w*"
+    r"|\b(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:total |overall |annual )?(?:budget|cost|price|funding)\b",
     re.I,
 )
 # "How much does each project get?": one share, which a total does not give.
