@@ -102,6 +102,17 @@ def _new_figure(wanted: str, text: str, question: str) -> bool:
     return not found or any(n not in asked for n in found)
 
 
+# "one of the companies", "one day": a word for one that counts nothing.
+_NOT_A_COUNT = re.compile(r"\bone (?:of|another|day|time|way|side|hand)\b", re.I)
+
+
+def _count_beyond_one_of(wanted: str, text: str, question: str) -> bool:
+    """ "AWS is one of the companies paying ..." holds no count of anything for "how many"."""
+    if wanted != "count" or not _NOT_A_COUNT.search(text):
+        return True
+    return has_type("count", _NOT_A_COUNT.sub(" ", text), question)
+
+
 def _currency(wanted: str, text: str, question: str) -> bool:
     """ "How many pounds", "in yen": an amount in that currency, not a dollar figure."""
     match = _ASKED_CURRENCY.search(question)
@@ -173,6 +184,7 @@ def _asked_role(question: str) -> str | None:
 
 CHECKS: tuple[Callable[[str, str, str], bool], ...] = (
     _new_figure,
+    _count_beyond_one_of,
     _currency,
     _distributive,
     _date_precision,

@@ -27,7 +27,8 @@ PASSAGES = [
     passage(
         2,
         "A $40 million fund set up by Quillfeather, Harlow Motors and Dunmore Gears will pay for robotics research "
-        "at Portuguese universities. Harlow Motors chief executive Pieter Smit praised the fund.",
+        "at Portuguese universities. Harlow Motors chief executive Pieter Smit praised the fund. "
+        "Dunmore Gears is one of the carmakers that supply Harlow with gearboxes.",
         title="A robotics research fund",
     ),
 ]
@@ -46,6 +47,11 @@ def test_an_amount_the_question_already_gives_does_not_answer_it() -> None:
 def test_an_amount_in_another_currency_does_not_answer_it() -> None:
     assert refused("What is Quillfeather's Portuguese investment expressed in euros?")
     assert refused("How many pounds will Quillfeather spend in Portugal?")
+
+
+def test_one_of_many_is_not_a_count() -> None:
+    assert refused("How many carmakers supply Harlow with gearboxes?")
+    assert not refused("How many people will Quillfeather train in robot repair?")
 
 
 def test_a_total_does_not_answer_a_question_about_each_share() -> None:
