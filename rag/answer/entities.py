@@ -37,11 +37,6 @@ _VALUE_QUESTION = re.compile(
     r"\b(?:what|which) (?:was|is|were|are|will be) the (?:value|worth|cost|price|size of the (?:investment|deal|fund))\b"
 )
 
-# Questions answered by a name of any kind (the small model often tags a company as a place).
-_NAME_QUESTION = re.compile(
-    r"\bwhat (?:is|was|are|were) the names? of\b|\b(?:which|what) (?:\w+ )?(?:companies|company|firms?|organi[sz]ations?)\b"
-)
-
 
 @lru_cache(maxsize=1)
 def model() -> Any | None:
@@ -95,8 +90,6 @@ def answer_type(question: str) -> str | None:
         return "money"
     if _ORG_QUESTION.search(lowered):
         return "org"
-    if _NAME_QUESTION.search(lowered):
-        return "name"
     return None
 
 
