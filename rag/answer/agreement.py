@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from rag.answer import entities as ner
 from rag.answer.answer_types import expected_type, has_type
-from rag.answer.figures import MONEY, MONTH, WEEKDAY
+from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, WEEKDAY
 from rag.text.analyze import stem, words
 
 # The currency a question names, and the ways a sentence writes an amount in it.
@@ -34,10 +34,15 @@ _ASKED_CURRENCY = re.compile(r"\b(yen|pounds?|sterling|euros?|dollars?)\b", re.I
 _CURRENCY_ASKED = re.compile(r"\b(?:in|into) (?:yen|euros|dollars|sterling|pounds sterling)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _MONEY_ASKED = re.compile(
-    r"\bhow much (?:\w+ ){1,6}?(?:get|receiv|pa(?:y|id)|cost|spen[dt]|invest|contribut|giv|gave|grant|donat|rais|earn|"
-    r"put(?:s|ting)?\b|commit|pledg)\w*"
+    r"\bhow much (?:\w+ ){1,6}?(?:pa(?:y|id)|cost|spen[dt]|invest|donat|earn|commit|pledg)\w*"
     r"|\b(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:total |overall |annual )?(?:budget|cost|price|funding)\b",
     re.I,
+)
+# "How much does the Aare give the Rhine?" is water: get, give, contribute and put ask for money
+# only where the question speaks of money ("from the grants", "to the $100 million programme").
+_SHARE_ASKED = re.compile(r"\bhow much (?:\w+ ){1,6}?(?:get|receiv|giv|gave|contribut|put|rais|grant)\w*", re.I)
+_MONEY_CONTEXT = re.compile(
+    r"[$€£¥]|\b(?:grants?|funds?|funding|budget|money|investment|million|billion|dollars?)\b", re.I
 )
 # "How much does each project get?": one share, which a total does not give.
 _DISTRIBUTIVE_ASKED = re.compile(r"\b(?:each|per|apiece)\b(?!\s+other\b)", re.I)
@@ -58,6 +63,8 @@ def asked_type(question: str) -> str | None:
     typed = ner.answer_type(question)
     if typed is None and (_MONEY_ASKED.search(question) or _CURRENCY_ASKED.search(question)):
         return "money"
+    if typed is None and _SHARE_ASKED.search(question) and _MONEY_CONTEXT.search(question):
+        return "money"
     return typed or expected_type(question)
 
 
@@ -70,8 +77,10 @@ def _new_figure(wanted: str, text: str, question: str) -> bool:
     """An amount, count or share that the question does not already state."""
     if wanted not in _FIGURE_TYPES:
         return True
-    asked = set(_numbers(question))
+    asked = set(_numbers(question)) | {w for w in words(question) if w in NUMBER_WORDS}
     found = _numbers(MONEY.sub(" ", text)) if wanted == "count" else _numbers(text)
+    if wanted == "count":  # "ten teams" for "How many teams have a 15-1 record?"
+        found += [w for w in words(text) if w in NUMBER_WORDS - {"first", "second", "third", "one"}]
     if wanted == "money":
         found = [n for m in MONEY.finditer(text) for n in _numbers(m.group(0))]
     return not found or any(n not in asked for n in found)
@@ -112,11 +121,21 @@ def _distributive(wanted: str, text: str, question: str) -> bool:
     return bool(_DISTRIBUTIVE.search(text))
 
 
+_COARSE = re.compile(
+    rf"{_MONTHS}|\b\d{{4}}\b|\b(?:month|year|week|decade|century|season|spring|summer|autumn|winter)s?\b", re.I
+)
+
+
+def _named_day(text: str) -> bool:
+    """A day the tagger reads as a date without a month or year in it: "Christmas Eve", "the next day"."""
+    return any(label == "DATE" and not _COARSE.search(t) for t, label, _ in ner.entities(text))
+
+
 def _date_precision(wanted: str, text: str, question: str) -> bool:
     if wanted != "date":
         return True
     if _DAY_ASKED.search(question):
-        return bool(WEEKDAY.search(text) or _DAY_OF_MONTH.search(text))
+        return bool(WEEKDAY.search(text) or _DAY_OF_MONTH.search(text) or _named_day(text))
     if _MONTH_ASKED.search(question):
         return bool(MONTH.search(text))
     return True
@@ -154,7 +173,8 @@ def _asked_role(question: str) -> str | None:
     if not any(t.lower_ in ("who", "whom") for t in root.children):
         return None
     role = next((c for c in root.children if c.dep_ in ("nsubj", "attr") and c.pos_ == "NOUN"), None)
-    return role.lower_ if role is not None else None
+    # Posts only: "Westinghouse's chief rival" or "the singer" are described, not appointed.
+    return role.lower_ if role is not None and role.lower_ in ner.JOBS else None
 
 
 CHECKS: tuple[Callable[[str, str, str], bool], ...] = (

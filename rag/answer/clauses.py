@@ -59,7 +59,7 @@ def _predicates(question: str) -> tuple[str, ...] | None:
         return None
     doc = nlp(question)
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or root.pos_ not in ("VERB", "AUX"):
+    if root is None or root.pos_ != "VERB":  # "Who was the man who ... and said ...": one person described
         return None
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     second = next((c for c in root.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX")), None)
@@ -82,6 +82,8 @@ def _predicates(question: str) -> tuple[str, ...] | None:
 def _both(question: str) -> tuple[str, ...] | None:
     match = _BOTH.match(question)
     if match is None or not any(w in _WH for w in match.group("head").lower().split()):
+        return None
+    if len(match.group("a").split()) < 2:  # "both innate and adaptive immunity": one thing, two adjectives
         return None
     head = match.group("head")
     return (f"{head} {match.group('a')}?", f"{head} {match.group('b')}?")
