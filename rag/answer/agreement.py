@@ -34,13 +34,13 @@ _ASKED_CURRENCY = re.compile(r"\b(yen|pounds?|sterling|euros?|dollars?)\b", re.I
 _CURRENCY_ASKED = re.compile(r"\b(?:in|into) (?:yen|euros|dollars|sterling|pounds sterling)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _MONEY_ASKED = re.compile(
-    r"\bhow much (?:\w+ ){1,6}?(?:pa(?:y|id)|cost|spen[dt]|invest|donat|earn|commit|pledg)\w*"
+    r"\bhow much (?:\w+ ){1,8}?(?:pa(?:y|id)|cost|spen[dt]|invest|donat|earn|commit|pledg)\w*"
     r"|\b(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:total |overall |annual )?(?:budget|cost|price|funding)\b",
     re.I,
 )
 # "How much does the Aare give the Rhine?" is water: get, give, contribute and put ask for money
 # only where the question speaks of money ("from the grants", "to the $100 million programme").
-_SHARE_ASKED = re.compile(r"\bhow much (?:\w+ ){1,6}?(?:get|receiv|giv|gave|contribut|put|rais|grant)\w*", re.I)
+_SHARE_ASKED = re.compile(r"\bhow much (?:\w+ ){1,8}?(?:get|receiv|giv|gave|contribut|put|rais|grant)\w*", re.I)
 _MONEY_CONTEXT = re.compile(
     r"[$€£¥]|\b(?:grants?|funds?|funding|budget|money|investment|million|billion|dollars?)\b", re.I
 )
