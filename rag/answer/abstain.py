@@ -22,7 +22,7 @@ from rag.answer import scoring
 from rag.answer.agreement import asked_type, holds_asked_answer
 from rag.answer.facts import fold
 from rag.answer.figures import MONTH, WEEKDAY, YEAR
-from rag.answer.names import TOKEN, Entity, question_entities, same_name
+from rag.answer.names import TOKEN, Entity, initials_in, question_entities, same_name
 from rag.config import Settings
 from rag.text.analyze import STOPWORDS, words
 from rag.text.memo import SENTENCE_CHARS, per_text
@@ -226,7 +226,7 @@ def _numbers_in(vocab: frozenset[str]) -> frozenset[str]:
 def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     if entity.number:
         return entity.words[0] in _numbers_in(vocab) or entity.text in text
-    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words)
+    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(entity.words, vocab)
 
 
 @lru_cache(maxsize=65_536)

@@ -66,6 +66,11 @@ def question_entities(question: str) -> list[Entity]:
     return [part for e in entities for part in _split_demonym(e) if part.words]
 
 
+def initials_in(name: tuple[str, ...], vocab: frozenset[str]) -> bool:
+    """A name spelled out in the question and abbreviated in the text: "Amazon Web Services" as "aws"."""
+    return len(name) >= 2 and "".join(w[0] for w in name) in vocab
+
+
 _DEMONYM = re.compile(r"(?:ese|ian|ean|ish|can)$")
 
 

@@ -81,3 +81,13 @@ def test_a_question_joining_two_facts_is_checked_part_by_part() -> None:
     assert split_question("How much will Quillfeather invest, and over what period?") == (
         "How much will Quillfeather invest, and over what period?",
     )
+
+
+def test_a_name_spelled_out_in_the_question_is_found_by_its_initials() -> None:
+    text = (
+        "Quillfeather Robotics Group (QRG) builds warehouse robots in Porto. Its founders met at university. "
+        "The first robot shipped in 2019. Sales doubled in 2022. Exports now make up most of its revenue. "
+        "By 2027, QRG expects to have spent $2 billion on factories in Spain."
+    )
+    question = "How much does Quillfeather Robotics Group expect to spend on factories in Spain?"
+    assert abstain_reason(question, [passage(3, text, title="Robots in Spain")], Settings()) is None
