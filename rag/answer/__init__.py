@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rag.answer.abstain import support_score
-    from rag.answer.clauses import should_abstain
     from rag.answer.citations import resolve_citations
+    from rag.answer.clauses import should_abstain
     from rag.answer.condense import condense_question
     from rag.answer.packing import pack_passages
     from rag.answer.pipeline import compose_answer, stream_answer
