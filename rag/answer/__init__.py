@@ -6,8 +6,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rag.answer.abstain import should_abstain, support_score
+    from rag.answer.abstain import support_score
     from rag.answer.citations import resolve_citations
+    from rag.answer.clauses import should_abstain
     from rag.answer.condense import condense_question
     from rag.answer.packing import pack_passages
     from rag.answer.pipeline import compose_answer, stream_answer
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 # Lazy: a search reads each chunk's stored sentence facts (`rag.answer.facts`) and must not pay
 # for the whole answer pipeline (jinja2, the entity tagger's module, ...) on the way.
 _LAZY = {
-    "should_abstain": "rag.answer.abstain",
+    "should_abstain": "rag.answer.clauses",
     "support_score": "rag.answer.abstain",
     "resolve_citations": "rag.answer.citations",
     "condense_question": "rag.answer.condense",

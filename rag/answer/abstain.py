@@ -18,12 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from rag.answer import entities as ner
 from rag.answer import scoring
-from rag.answer.answer_types import expected_type, has_type
+from rag.answer.agreement import asked_type, holds_asked_answer
 from rag.answer.facts import fold
 from rag.answer.figures import MONTH, WEEKDAY, YEAR
-from rag.answer.names import TOKEN, Entity, question_entities, same_name
+from rag.answer.names import TOKEN, Entity, initials_in, question_entities, same_name
 from rag.config import Settings
 from rag.text.analyze import STOPWORDS, words
 from rag.text.memo import SENTENCE_CHARS, per_text
@@ -73,7 +72,7 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
     together = [i for i in range(len(sentences)) if found.together(i)]
     if not together:
         return "entities never together: " + ", ".join(e.text for e in entities)
-    wanted = ner.answer_type(main) or expected_type(main)
+    wanted = asked_type(main)
     if wanted is None:
         return None
     cover = scoring.coverer(q, idf, unseen)
@@ -83,7 +82,7 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
         if (
             cover(s.term_set) >= floor
             and found.about(i, person=wanted in ("person", "org"))
-            and ner.holds_answer(wanted, s.span.text, main, has_type)
+            and holds_asked_answer(wanted, s.span.text, main)
         ):
             return None
     return f"no {wanted} about " + (", ".join(e.text for e in entities) or "the question's terms")
@@ -227,7 +226,7 @@ def _numbers_in(vocab: frozenset[str]) -> frozenset[str]:
 def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     if entity.number:
         return entity.words[0] in _numbers_in(vocab) or entity.text in text
-    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words)
+    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(entity.words, vocab)
 
 
 @lru_cache(maxsize=65_536)

@@ -142,7 +142,7 @@ _AFTER_ROLE = re.compile(r"\w*\s+(?:of|at|for)\s+(?:the\s+)?")
 _OWNERS = frozenset({"ORG", "GPE", "NORP", "WORK_OF_ART", "PRODUCT", "FAC", "LOC", "EVENT"})
 _JOINED = re.compile(r"\s*(?:,|and|&)\s*(?:and\s+)?")
 # Posts a person holds at an organisation; other "who is the X of Y" questions are left to the rules.
-_JOBS = frozenset(
+JOBS = frozenset(
     "executive officer director president chair chairman chairwoman chairperson head leader founder manager minister "
     "secretary governor coach commissioner editor spokesperson spokesman spokeswoman ambassador dean mayor ceo cto cfo".split()
 )
@@ -155,7 +155,7 @@ def _role_held_by_other(text: str, question: str) -> bool:
     question about Microsoft's. Each mention of the role word is checked for an organisation
     named right before it ("Meta chief executive") or right after "of" ("chief executive of Meta")."""
     match = _ROLE.search(" ".join(words(question)))
-    if match is None or match.group(1).split()[-1] not in _JOBS:
+    if match is None or match.group(1).split()[-1] not in JOBS:
         return False  # "the parent company of", "the main proponent of": not a post someone holds
     parts = match.group(1).split()
     if len(parts) >= 2 and parts[-2] in _ROLE_MODIFIERS:  # "chief executive" is not "executive vice president"

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from rag.answer import scoring
 from rag.answer.citations import MARKER
 from rag.answer.figures import find_disagreements
-from rag.answer.lead import lead_line
+from rag.answer.lead import adds_asked_part, lead_line, lead_spans
 from rag.answer.prompts import REFUSAL
+from rag.answer.trim import clause_around
 from rag.text.memo import SENTENCE_CHARS, per_text
 from rag.types import Passage
 
@@ -108,8 +109,10 @@ def select(question: str, passages: Sequence[Passage], ranked: list[Scored], con
                 same.passages.append(cand.sentence.passage)
             continue
         new_terms = (cand.sentence.term_set & q_terms) - covered
-        # An extra sentence for "how much" must hold an amount too, and a headline repeats the body.
-        typed = q.kind in ("other", "place") or scoring.kind_match(q, cand.sentence)
+        # Answer first, in few words: a further sentence only for an asked-for part the first lacks
+        # ("and over what period?"); without the tagger, one that holds the asked kind too.
+        adds = adds_asked_part(question, picks[0].text, _clean(passages, cand.sentence))
+        typed = adds if adds is not None else q.kind in ("other", "place") or scoring.kind_match(q, cand.sentence)
         if (
             len(picks) < config.max_sentences
             and new_terms
@@ -157,8 +160,10 @@ def extract_answer(question: str, passages: Sequence[Passage], config: Extractiv
     picks = select(question, passages, ranked, config)
     if not picks:
         return [REFUSAL]
-    out = [f"{_with_period(p.text)} {p.marker}".strip() for p in picks]
     lead = lead_line(question, picks[0].text, picks[0].marker)  # answer first, where it is one typed span
+    if lead is not None:  # then the clause that states it; the whole sentence stays the citation's quote
+        picks[0].text = clause_around(picks[0].text, lead_spans(question, picks[0].text))
+    out = [f"{_with_period(p.text)} {p.marker}".strip() for p in picks]
     if lead is not None:
         out = [lead] + out
     return out + disagreement_notes(question, passages, ranked, picks)
@@ -198,4 +203,4 @@ def disagreement_notes(
 
 
 def _with_period(text: str) -> str:
-    return text if text[-1:] in ".!?\"”'’)" else text + "."
+    return text if text[-1:] in ".!?\"”'’)…" else text + "."

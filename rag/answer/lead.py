@@ -14,6 +14,7 @@ from rag.answer import entities
 from rag.answer.figures import NUMBER_WORDS
 from rag.text.analyze import words
 
+_TIME_UNITS = r"(?:years|months|weeks|days|decades|hours|minutes)"
 # Entity labels (spaCy's OntoNotes set) that answer each kind of question, most specific first.
 _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (
@@ -23,6 +24,7 @@ _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
         frozenset({"MONEY"}),
     ),
     (re.compile(r"\b(?:what|which) (?:percentage|percent|share|proportion)\b"), frozenset({"PERCENT"})),
+    (re.compile(rf"\bhow many {_TIME_UNITS}\b"), frozenset({"DATE", "TIME"})),  # "over how many years": a span of time
     (re.compile(r"\bhow many\b"), frozenset({"CARDINAL", "QUANTITY"})),
     (
         re.compile(
@@ -50,7 +52,9 @@ _KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
 
 _YEAR_ASKED = re.compile(r"\b(?:what|which) year\b")
 _YEAR = re.compile(r"\b\d{4}\b")
-_DURATION_ASKED = re.compile(r"\bhow long\b|\b(?:what|which|how long a) (?:period|time span|span|timeframe)\b")
+_DURATION_ASKED = re.compile(
+    rf"\bhow long\b|\bhow many {_TIME_UNITS}\b|\b(?:what|which|how long a) (?:period|time span|span|timeframe)\b"
+)
 _DURATION = re.compile(
     rf"\b(?:\d[\d,.]*|{'|'.join(sorted(NUMBER_WORDS))}|several|few|next|past|coming)[\s-]+(?:\w+\s+)?"
     r"(?:years?|months?|weeks?|days?|decades?|hours?|centur(?:y|ies))\b",
@@ -122,11 +126,34 @@ def asked_parts(question: str) -> list[str]:
     return parts if len(parts) == 2 and all(wanted_labels(p) for p in parts) else [question]
 
 
+def adds_asked_part(question: str, first: str, candidate: str) -> bool | None:
+    """Whether a further sentence gives an asked-for part that the first does not: a part of a
+    two-part question, or the asked type where the first sentence holds none. None without the
+    tagger or for an untyped question (the caller's rules decide)."""
+    if not entities.available():
+        return None
+    parts = [p for p in asked_parts(question) if wanted_labels(p)]
+    if not parts:
+        return None
+    return any(not _typed(question, first, part) and _typed(question, candidate, part) for part in parts)
+
+
+def _typed(question: str, sentence: str, part: str) -> bool:
+    """Whether `sentence` names something of the type `part` asks for that the question does not give."""
+    labels = wanted_labels(part) or frozenset()
+    return any(label in labels and not entities.given(t, question) for t, label, _ in entities.entities(sentence))
+
+
+def lead_spans(question: str, sentence: str) -> list[str]:
+    """The spans that lead the answer: one per asked part that the sentence answers."""
+    spans = [lead_span(question, sentence, part) for part in asked_parts(question)]
+    return list(dict.fromkeys(span for span in spans if span))
+
+
 def lead_line(question: str, sentence: str, marker: str) -> str | None:
     """The lead as its own cited sentence ("$2.9 billion. [1]"; "More than $8 billion; the next
     decade. [1]" for both parts of a two-part question), or None."""
-    spans = [lead_span(question, sentence, part) for part in asked_parts(question)]
-    found = list(dict.fromkeys(span.rstrip(".") for span in spans if span))
+    found = [span.rstrip(".") for span in lead_spans(question, sentence)]
     if not found:
         return None
     text = "; ".join(found)

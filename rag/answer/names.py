@@ -63,7 +63,24 @@ def question_entities(question: str) -> list[Entity]:
             run = []
     if run:
         entities.append(_name(run))
-    return [e for e in entities if e.words]
+    return [part for e in entities for part in _split_demonym(e) if part.words]
+
+
+def initials_in(name: tuple[str, ...], vocab: frozenset[str]) -> bool:
+    """A name spelled out in the question and abbreviated in the text: "Amazon Web Services" as "aws"."""
+    return len(name) >= 2 and "".join(w[0] for w in name) in vocab
+
+
+_DEMONYM = re.compile(r"(?:ese|ian|ean|ish|can)$")
+
+
+def _split_demonym(entity: Entity) -> list[Entity]:
+    """ "Japanese LLM" is two things to find, a place and a name: an article says "LLM" in one
+    sentence and "Japan" in the next. A name that starts with a demonym is split."""
+    if entity.number or len(entity.words) < 2 or not _DEMONYM.search(entity.words[0]):
+        return [entity]
+    first, rest = entity.text.split(" ", 1)
+    return [Entity(first, entity.words[:1]), Entity(rest, entity.words[1:])]
 
 
 def _is_name_word(question: str, match: re.Match[str], token: str, following: re.Match[str] | None) -> bool:

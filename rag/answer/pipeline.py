@@ -6,9 +6,9 @@ import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 
-from rag.answer.abstain import should_abstain
 from rag.answer.attribution import attribute
 from rag.answer.citations import StreamRenumbering, answer_sentences, resolve_citations
+from rag.answer.clauses import should_abstain
 from rag.answer.condense import condense_question
 from rag.answer.packing import PASSAGE_OVERHEAD, pack_passages, token_counter
 from rag.answer.prompts import REFUSAL, render_messages

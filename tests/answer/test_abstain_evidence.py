@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.abstain import abstain_reason, expected_type, question_entities, should_abstain, split_condensed
+from rag.answer.abstain import abstain_reason, question_entities, should_abstain, split_condensed
+from rag.answer.answer_types import expected_type
 from rag.answer.condense import rewrite_follow_up
 from rag.config import Settings
 from rag.llm.base import Message
