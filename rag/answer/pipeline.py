@@ -72,8 +72,22 @@ def stream_answer(
         yield REFUSAL
         yield _refusal(base, list(passages), started)
         return
+    request = _request(standalone, passages, history, settings)
+    packed = request.passages
+    pieces: list[str] = []
+    usage = yield from _generate_or_fall_back(backend, fallback, settings, request, pieces, base)
+    text = "".join(pieces)
+    if base["backend"] != "extractive":  # the extractive answerer cites every sentence itself
+        text, _ = attribute(text, packed, settings.answer.attribution_threshold, question=standalone)
+    yield _finish(base, text, packed, usage, started)
+
+
+def _request(
+    standalone: str, passages: Sequence[Passage], history: list[Message], settings: Settings
+) -> GenerationRequest:
+    """The prompt for the backend: the passages packed into the context budget, rendered as messages."""
     packed = _pack(standalone, passages, history, settings)
-    request = GenerationRequest(
+    return GenerationRequest(
         question=standalone,
         passages=packed,
         messages=render_messages(standalone, packed, history, settings),
@@ -81,21 +95,26 @@ def stream_answer(
         temperature=settings.llm.temperature,
         history=history,
     )
-    pieces: list[str] = []
-    usage = Usage()
+
+
+def _generate_or_fall_back(
+    backend: LLMBackend,
+    fallback: LLMBackend | None,
+    settings: Settings,
+    request: GenerationRequest,
+    pieces: list[str],
+    base: dict,
+) -> Generator[str, None, Usage]:
+    """`_generate` with `backend`; on a BackendError, with the fallback (recorded in `base`) if there is one."""
     try:
-        usage = yield from _generate(backend, request, pieces)
+        return (yield from _generate(backend, request, pieces))
     except BackendError:
-        alternative = fallback or _configured_fallback(backend, settings)
+        alternative = fallback or _configured_fallback(backend, settings)  # built only when needed
         if alternative is None:
             raise
         base.update(backend=alternative.name, fallback_from=backend.name)
         pieces.clear()  # a half-streamed reply is dropped; the final Answer holds the fallback's text
-        usage = yield from _generate(alternative, request, pieces)
-    text = "".join(pieces)
-    if base["backend"] != "extractive":  # the extractive answerer cites every sentence itself
-        text, _ = attribute(text, packed, settings.answer.attribution_threshold, question=standalone)
-    yield _finish(base, text, packed, usage, started)
+        return (yield from _generate(alternative, request, pieces))
 
 
 def _generate(backend: LLMBackend, request: GenerationRequest, pieces: list[str]) -> Generator[str, None, Usage]:
