@@ -10,10 +10,11 @@ import numpy as np
 
 from rag.config import RETRIEVAL_MODES, RetrievalSettings
 from rag.errors import ConfigError
-from rag.retrieve.focus import FocusQuery, window_focus
+from rag.retrieve.focus import FocusQuery
 from rag.retrieve.fusion import Candidate as _Candidate
 from rag.retrieve.fusion import fuse
 from rag.retrieve.fusion import max_norm as _max_norm
+from rag.retrieve.repeats import RepeatMemo
 from rag.retrieve.weights import resolved_weights, with_tuned_weights
 from rag.text.analyze import terms
 from rag.text.memo import PASSAGE_CHARS, per_text
@@ -34,7 +35,8 @@ class Reranker(Protocol):
 
 
 class Retriever:
-    """Searches one index store with one embedder; stateless apart from what it is given."""
+    """Searches one index store with one embedder; apart from what it is given, it keeps only the
+    work a repeated question would redo (rag.retrieve.repeats), which changes no result."""
 
     def __init__(
         self,
@@ -48,6 +50,7 @@ class Retriever:
         self.settings = with_tuned_weights(settings, embedder.id)
         self.weights = resolved_weights(settings, embedder.id)
         self.reranker = reranker
+        self.repeats = RepeatMemo()
 
     def search(self, query: str, k: int, *, mode: str | None = None, filters: Filters | None = None) -> list[Passage]:
         mode = mode or self.settings.mode
@@ -127,7 +130,7 @@ class Retriever:
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if mode in ("dense", "hybrid") and self.weights.dense > 0 or mode == "dense":
-            vector = self.embedder.embed_query(query).reshape(1, -1)
+            vector = self.repeats.query_vector(query, self.embedder.embed_query).reshape(1, -1)
             scores, ids = self.store.dense_search(vector, pool, allowed)
             lists["dense"] = (scores[0], ids[0])
         if mode in ("lexical", "hybrid") and self.weights.lexical > 0 or mode == "lexical":
@@ -150,7 +153,7 @@ class Retriever:
         if focus is not None and focus.terms:
             # A growing window re-ranks chunks already scored: only the new ones are scanned.
             todo = [(chunk.text, cand) for chunk, cand in head if "focus" not in cand.scores]
-            for (_, cand), score in zip(todo, window_focus(focus, [text for text, _ in todo])):
+            for (_, cand), score in zip(todo, self.repeats.focus_scores(focus, [text for text, _ in todo])):
                 cand.scores["focus"] = score
             for (_, cand), base in zip(head, fused.tolist()):
                 cand.fused = (1 - weight) * base + weight * cand.scores["focus"]
