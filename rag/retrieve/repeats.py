@@ -21,7 +21,8 @@ from rag.text.memo import PASSAGE_CHARS, SENTENCE_CHARS, TextCache
 class RepeatMemo:
     """Bounded caches of query vectors and of (query terms, chunk text) -> focus score."""
 
-    def __init__(self, vectors: int = 1_024, focus_scores: int = 16_384) -> None:
+    # Focus keys hold their chunk's text: 4,096 of them stay within ~10 MB at typical chunk sizes.
+    def __init__(self, vectors: int = 1_024, focus_scores: int = 4_096) -> None:
         self._vectors: TextCache[np.ndarray] = TextCache(maxsize=vectors, max_chars=SENTENCE_CHARS)
         self._focus: TextCache[float] = TextCache(maxsize=focus_scores, max_chars=PASSAGE_CHARS)
 
