@@ -37,7 +37,7 @@ class CachedStore:
     """The store calls a search makes, answered once per distinct argument."""
 
     def __init__(self, store: Any) -> None:
-        self._store, self._memo, self._chunks = store, {}, {}
+        self._store, self._memo, self._chunks, self._texts = store, {}, {}, {}
 
     def _cached(self, key: tuple, compute: Any) -> Any:
         if key not in self._memo:
@@ -57,6 +57,11 @@ class CachedStore:
         missing = [i for i in ids if i not in self._chunks]
         self._chunks.update((c.id, c) for c in self._store.chunks(missing))
         return [self._chunks[i] for i in ids if i in self._chunks]
+
+    def chunk_texts(self, ids: list[int]) -> list:
+        missing = [i for i in ids if i not in self._texts]
+        self._texts.update((c.id, c) for c in self._store.chunk_texts(missing))
+        return [self._texts[i] for i in ids if i in self._texts]
 
     def allowed_ids(self, filters: Any) -> None:
         return None

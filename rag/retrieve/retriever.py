@@ -10,10 +10,11 @@ import numpy as np
 
 from rag.config import RETRIEVAL_MODES, RetrievalSettings
 from rag.errors import ConfigError
-from rag.retrieve.focus import FocusQuery, sentence_focus
+from rag.retrieve.focus import FocusQuery
 from rag.retrieve.fusion import Candidate as _Candidate
 from rag.retrieve.fusion import fuse
 from rag.retrieve.fusion import max_norm as _max_norm
+from rag.retrieve.repeats import RepeatMemo
 from rag.retrieve.weights import resolved_weights, with_tuned_weights
 from rag.text.analyze import terms
 from rag.text.memo import PASSAGE_CHARS, per_text
@@ -21,7 +22,7 @@ from rag.types import Filters, Passage
 
 if TYPE_CHECKING:
     from rag.embed.base import Embedder
-    from rag.store import StoredChunk
+    from rag.store import ChunkText, StoredChunk
     from rag.store.protocol import Store
 
 MODES = RETRIEVAL_MODES
@@ -34,7 +35,8 @@ class Reranker(Protocol):
 
 
 class Retriever:
-    """Searches one index store with one embedder; stateless apart from what it is given."""
+    """Searches one index store with one embedder; apart from what it is given, it keeps only the
+    work a repeated question would redo (rag.retrieve.repeats), which changes no result."""
 
     def __init__(
         self,
@@ -48,6 +50,7 @@ class Retriever:
         self.settings = with_tuned_weights(settings, embedder.id)
         self.weights = resolved_weights(settings, embedder.id)
         self.reranker = reranker
+        self.repeats = RepeatMemo()
 
     def search(self, query: str, k: int, *, mode: str | None = None, filters: Filters | None = None) -> list[Passage]:
         mode = mode or self.settings.mode
@@ -74,16 +77,21 @@ class Retriever:
                 break
             set_aside = np.union1d(set_aside, crowding)
             pool *= 2
-        passages = [_to_passage(chunk, cand) for chunk, cand in chosen]
+        passages = self._passages(chosen)
         if self.reranker is not None and passages:
             passages = self.reranker.rerank(query, passages)[:k]
         for rank, passage in enumerate(passages, start=1):
             passage.rank = rank
         return passages
 
+    def _passages(self, chosen: list[tuple[ChunkText, _Candidate]]) -> list[Passage]:
+        """The chosen chunks read whole (ranking read only their texts); one deleted meanwhile is left out."""
+        by_id = {chunk.id: chunk for chunk in self.store.chunks([cand.id for _, cand in chosen])}
+        return [_to_passage(by_id[cand.id], cand) for _, cand in chosen if cand.id in by_id]
+
     def _choose(
         self, query: str, mode: str, candidates: list[_Candidate], wanted: int
-    ) -> tuple[list[tuple[StoredChunk, _Candidate]], bool, list[str]]:
+    ) -> tuple[list[tuple[ChunkText, _Candidate]], bool, list[str]]:
         """Fetch candidate chunks in growing windows until diversification has `wanted` of them.
 
         Most searches stop at the first window; a document whose many chunks fill the top of the
@@ -91,11 +99,11 @@ class Retriever:
         """
         # Focus re-scores the head of the list, so it needs those texts; dense needs only a margin.
         window = wanted + 3 if mode == "dense" else max(2 * wanted, self.settings.focus_depth)
-        fetched: list[tuple[StoredChunk, _Candidate]] = []
+        fetched: list[tuple[ChunkText, _Candidate]] = []
         taken = 0
         while True:
             batch, taken = candidates[taken:window], window
-            by_id = {chunk.id: chunk for chunk in self.store.chunks([c.id for c in batch])}
+            by_id = {chunk.id: chunk for chunk in self.store.chunk_texts([c.id for c in batch])}
             fetched += [(by_id[c.id], c) for c in batch if c.id in by_id]
             ranked = fetched if mode == "dense" else self._focus(query, list(fetched))
             # Focus is lexical evidence; a dense-only search stays purely semantic.
@@ -106,7 +114,7 @@ class Retriever:
                 return chosen, complete, [chunk.doc_id for chunk, _ in fetched]
             window *= 4
 
-    def _crowding(self, chosen: list[tuple[StoredChunk, _Candidate]], seen: list[str]) -> np.ndarray:
+    def _crowding(self, chosen: list[tuple[ChunkText, _Candidate]], seen: list[str]) -> np.ndarray:
         """Chunk ids of the documents that filled the candidate list, except the passages chosen from them."""
         counts: dict[str, int] = {}
         for doc_id in seen:
@@ -122,7 +130,7 @@ class Retriever:
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if mode in ("dense", "hybrid") and self.weights.dense > 0 or mode == "dense":
-            vector = self.embedder.embed_query(query).reshape(1, -1)
+            vector = self.repeats.query_vector(query, self.embedder.embed_query).reshape(1, -1)
             scores, ids = self.store.dense_search(vector, pool, allowed)
             lists["dense"] = (scores[0], ids[0])
         if mode in ("lexical", "hybrid") and self.weights.lexical > 0 or mode == "lexical":
@@ -134,7 +142,7 @@ class Retriever:
         weights = {"dense": self.weights.dense, "lexical": self.weights.lexical}
         return fuse(lists, weights, rrf_k=self.settings.rrf_k if self.settings.fusion == "rrf" else None)
 
-    def _focus(self, query: str, ranked: list[tuple[StoredChunk, _Candidate]]) -> list[tuple[StoredChunk, _Candidate]]:
+    def _focus(self, query: str, ranked: list[tuple[ChunkText, _Candidate]]) -> list[tuple[ChunkText, _Candidate]]:
         """Re-score the head of the list by how well one sentence covers the query (see rag.retrieve.focus)."""
         weight = self.weights.focus
         head, tail = ranked[: self.settings.focus_depth], ranked[self.settings.focus_depth :]
@@ -142,10 +150,12 @@ class Retriever:
         for _, cand in head:
             cand.scores.setdefault("fused", cand.fused)  # the pre-focus score, kept across re-runs
         fused = _max_norm(np.array([cand.scores["fused"] for _, cand in head], dtype=np.float64))
-        for (chunk, cand), base in zip(head, fused.tolist()):
-            if focus is not None and focus.terms:
-                if "focus" not in cand.scores:  # a growing window re-ranks chunks already scored
-                    cand.scores["focus"] = sentence_focus(focus, chunk.text)
+        if focus is not None and focus.terms:
+            # A growing window re-ranks chunks already scored: only the new ones are scanned.
+            todo = [(chunk.text, cand) for chunk, cand in head if "focus" not in cand.scores]
+            for (_, cand), score in zip(todo, self.repeats.focus_scores(focus, [text for text, _ in todo])):
+                cand.scores["focus"] = score
+            for (_, cand), base in zip(head, fused.tolist()):
                 cand.fused = (1 - weight) * base + weight * cand.scores["focus"]
         head.sort(key=lambda item: item[1].fused, reverse=True)
         return head + tail
@@ -160,11 +170,11 @@ def _without(hits: tuple[np.ndarray, np.ndarray], ids: np.ndarray) -> tuple[np.n
 
 
 def diversify(
-    ranked: Sequence[tuple[StoredChunk, _Candidate]],
+    ranked: Sequence[tuple[ChunkText, _Candidate]],
     k: int,
     max_per_document: int,
     duplicate_threshold: float,
-) -> tuple[list[tuple[StoredChunk, _Candidate]], bool]:
+) -> tuple[list[tuple[ChunkText, _Candidate]], bool]:
     """Take the best `k`, skipping near-copies of passages already taken and capping each document.
 
     A passage is a near-copy when at least `duplicate_threshold` of its word shingles are already
@@ -172,8 +182,8 @@ def diversify(
     leaves fewer than `k`, capped passages are taken back in rank order; copies never are. The flag
     says whether `k` were found without taking capped ones back.
     """
-    chosen: list[tuple[StoredChunk, _Candidate]] = []
-    capped: list[tuple[StoredChunk, _Candidate]] = []
+    chosen: list[tuple[ChunkText, _Candidate]] = []
+    capped: list[tuple[ChunkText, _Candidate]] = []
     covered: set[int] = set()
     seen: dict[str, int] = {}  # passages of each document looked at: taken, or skipped as copies
     per_doc: dict[str, int] = {}

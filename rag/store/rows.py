@@ -104,7 +104,9 @@ def segment_row(segment: Segment) -> tuple[str, str, int, str]:
 def stored_chunk(row: tuple) -> StoredChunk:
     """A chunk from its catalog row (either store: PostgreSQL gives metadata as a dict, SQLite as JSON)."""
     id_, chunk_id, doc_id, text, start, end, ordinal, title, source, url, date, metadata, facts = row
-    if isinstance(metadata, str | bytes):
+    if metadata == "{}":
+        metadata = {}  # most documents have none: skip the JSON parser
+    elif isinstance(metadata, str | bytes):
         metadata = json.loads(metadata)
     return StoredChunk(
         id=id_,

@@ -7,7 +7,7 @@ in a new snapshot is never seen half-done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +15,10 @@ import numpy as np
 
 from rag.errors import IndexCorruptError
 from rag.store.bm25 import SegmentView, search_segments, term_idf
+from rag.store.chunk_cache import ChunkCache
 from rag.store.dense import IdSet, as_queries, empty_hits
 from rag.store.params import StoreParams
+from rag.store.records import ChunkText, StoredChunk
 from rag.store.segments import Segment, load_segment
 
 if TYPE_CHECKING:
@@ -39,6 +41,9 @@ class Snapshot:
     dimension: int
     k1: float
     b: float
+    # Chunks read from the catalog while this snapshot is current; a commit starts a new, empty one.
+    chunks: ChunkCache[StoredChunk] = field(default_factory=ChunkCache, compare=False, repr=False)
+    texts: ChunkCache[ChunkText] = field(default_factory=ChunkCache, compare=False, repr=False)
 
     @property
     def rows(self) -> int:

@@ -84,6 +84,21 @@ class StoreContract:
         assert [c.id for c in store.chunks(wanted)] == wanted
         assert store.chunks([]) == []
 
+    def test_chunk_texts_are_the_chunks_cut_to_id_document_and_text(self, store: Any) -> None:
+        store.write(corpus())
+        _, ids = store.dense_search(unit(1, seed=5), 6)
+        wanted = [int(ids[0, 4]), int(ids[0, 0]), int(ids[0, 2])]
+        assert store.chunk_texts(wanted) == [(c.id, c.doc_id, c.text) for c in store.chunks(wanted)]
+        assert store.chunk_texts([]) == []
+
+    def test_chunks_read_before_a_delete_are_not_served_after_it(self, store: Any) -> None:
+        store.write(corpus())
+        _, ids = store.lexical_search("erupting volcanoes", 5)
+        wanted = [int(i) for i in ids]
+        assert {c.doc_id for c in store.chunks(wanted)} == {t.doc_id for t in store.chunk_texts(wanted)} == {"volcano"}
+        store.delete(["volcano"])
+        assert store.chunks(wanted) == [] and store.chunk_texts(wanted) == []
+
     def test_replacing_a_document_drops_its_old_text(self, store: Any) -> None:
         store.write(corpus())
         store.write([make_doc("volcano", ["a calm mountain with snow"], seed=7)])

@@ -92,3 +92,21 @@ def test_shared_corpus_questions_find_their_answer_in_the_top_three(shared_rag: 
 def test_the_sample_corpus_ships_as_package_data() -> None:
     names = {p.name for p in sample_corpus_dir().glob("*.md")}
     assert 6 <= len(names) <= 8
+
+
+def test_a_repeated_question_after_the_index_changed_ranks_as_a_fresh_process_would(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The retriever remembers query vectors, focus scores and chunks it read: none may outlive the
+    # index state they came from (here the new documents change every term's IDF).
+    question = "Which lighthouse keeps its lamp lit on stormy nights?"
+    rag = RAG.open(tmp_path / "index")
+    rag.add([Document(id=f"d{i}", text=f"Lighthouse {i} keeps its lamp lit. It was built in {1880 + i}.") for i in range(6)])
+    first = rag.search(question, 3)
+    assert [p.chunk_id for p in rag.search(question, 3)] == [p.chunk_id for p in first]
+    rag.add([Document(id=f"storm{i}", text=f"Stormy nights {i}: the lamp stays lit on stormy nights.") for i in range(4)])
+    rag.delete("d0")
+    again = rag.search(question, 3)
+    with RAG.open(tmp_path / "index") as fresh:
+        expected = fresh.search(question, 3)
+    assert [(p.chunk_id, p.score, p.scores) for p in again] == [(p.chunk_id, p.score, p.scores) for p in expected]
+    assert "d0#0" not in {p.chunk_id for p in again} and [p.chunk_id for p in again] != [p.chunk_id for p in first]
+    rag.close()

@@ -30,7 +30,8 @@ async def ask(body: AskRequest, request: Request, rag: RagDep, settings: Setting
     check_message_count(len(body.history or []), settings.server, param="history")
     kw = {"top_k": body.top_k, "llm": body.llm, "mode": body.mode, "filters": body.filters}
     if not body.stream:
-        return await answering.ask(rag, metrics, body.question, body.history, **kw)
+        answer = await answering.ask(rag, metrics, body.question, body.history, **kw)
+        return answering.json_response(answer)
     iterator, first = await answering.open_stream(rag, body.question, body.history, **kw)
     events = answering.ask_events(request, metrics, iterator, first)
     return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -20,7 +20,7 @@ from rag.store import manifest as mf
 from rag.store.params import StoreParams
 from rag.store.postgres import connect, queries, schema, writes
 from rag.store.postgres.queries import ChunkFilter
-from rag.store.records import StoredChunk, StoredDocument
+from rag.store.records import ChunkText, StoredChunk, StoredDocument
 from rag.store.rows import stored_chunk, validate
 from rag.store.terms import query_hashes, term_hashes
 from rag.types import DocumentInfo, Filters, IndexStats
@@ -220,6 +220,15 @@ class PostgresStore:
         by_id = {r[0]: r for r in rows}
         # No stored sentence facts here: answers compute them (and remember them per text).
         return [stored_chunk((*by_id[i], None)) for i in wanted if i in by_id]
+
+    def chunk_texts(self, ids: Sequence[int]) -> list[ChunkText]:
+        """`chunks(ids)` cut to id, document and text (no join with the documents)."""
+        wanted = [int(i) for i in ids]
+        if not wanted:
+            return []
+        rows = self._run(self._sql("SELECT id, doc_id, text FROM {s}.chunks WHERE id = ANY(%s::bigint[])"), (wanted,))
+        by_id = {r[0]: r for r in rows}
+        return [ChunkText(*by_id[i]) for i in wanted if i in by_id]
 
     def allowed_ids(self, filters: Filters) -> ChunkFilter | None:
         """The filters as SQL the searches apply themselves (not an id list); None when there are none."""
