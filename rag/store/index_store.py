@@ -20,14 +20,13 @@ from rag.store.fsutil import remove_tree, tree_size
 from rag.store.lock import IndexBusyError, WriteLock
 from rag.store.params import StoreParams
 from rag.store.records import ChunkText, StoredChunk, StoredDocument
-from rag.store.segments import Segment, merge_segments, plan_merge, remove_orphans, segment_name, segment_of_documents
+from rag.store.segments import Segment, merge_segments, plan_merge, segment_name, segment_of_documents
 from rag.store.snapshot import CatalogState, Snapshot
-from rag.store.view import CATALOG_FILE, SEGMENTS_DIR, CommittedView
+from rag.store.view import CATALOG_FILE, MANIFEST_FILE, SEGMENTS_DIR, CommittedView
 from rag.types import DocumentInfo, Filters, IndexStats
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FILE = "manifest.json"
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's commit before giving up
 
 
@@ -127,17 +126,10 @@ class IndexStore:
         """Clean what a crashed writer left and rewrite the manifest, unless a writer is busy now."""
         try:
             with self._lock.hold(timeout=0):
-                self._remove_orphans()
-                self._write_manifest(self._snapshot)
+                self._view.remove_orphans()
+                self._view.write_manifest()
         except IndexBusyError:
             pass  # the writer that holds the lock writes the manifest when it commits
-
-    def _remove_orphans(self) -> None:
-        """Delete segment folders no commit lists: with the write lock held, nothing else makes them."""
-        root = self.path / SEGMENTS_DIR
-        listed = {name for name, _kind, _rows in self._catalog.segments()}
-        for orphan in remove_orphans(root, listed):
-            log.warning("removed segment %s left by an interrupted write", root / orphan)
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -241,7 +233,7 @@ class IndexStore:
             if self._catalog.replaced():
                 self._view.reopen()
             self._view.reload()  # next_id, next_segment and the fingerprint as the last writer left them
-            self._remove_orphans()
+            self._view.remove_orphans()
             yield
 
     def _commit(self, plan: WritePlan, segment: Segment | None, dropped: Sequence[str]) -> None:
@@ -264,7 +256,7 @@ class IndexStore:
         self._view.install(CatalogState(generation, plan.meta, segments, deleted))
         for name in dropped:  # readers of the old snapshot keep the loaded objects, not the files
             remove_tree(self.path / SEGMENTS_DIR / name)
-        self._write_manifest(self._snapshot)
+        self._view.write_manifest()
 
     # -- compaction ----------------------------------------------------------------------
 
@@ -294,17 +286,6 @@ class IndexStore:
             log.warning("merging segments %s failed; the index stays as it is", names, exc_info=True)
 
     # -- housekeeping --------------------------------------------------------------------
-
-    def _write_manifest(self, snapshot: Snapshot) -> None:
-        documents, chunks = self._catalog.counts()
-        segments = [(s.segment.name, s.segment.kind, s.segment.rows) for s in snapshot.segments]
-        data = mf.render(
-            self._meta, documents=documents, chunks=chunks, deleted=len(snapshot.deleted), segments=segments
-        )
-        try:
-            mf.write_manifest(self.path / MANIFEST_FILE, data)
-        except OSError as exc:  # the catalog is the source of truth; the manifest is rewritten on open
-            log.warning("could not write %s: %s", self.path / MANIFEST_FILE, exc)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -18,12 +18,13 @@ import numpy as np
 from rag.store import manifest as mf
 from rag.store.catalog import Catalog
 from rag.store.params import StoreParams
-from rag.store.segments import Segment
+from rag.store.segments import Segment, remove_orphans
 from rag.store.snapshot import CatalogState, Snapshot, load_state, make_snapshot
 
 log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite"
+MANIFEST_FILE = "manifest.json"
 SEGMENTS_DIR = "segments"
 
 
@@ -94,3 +95,25 @@ class CommittedView:
         return make_snapshot(
             segments, deleted, dimension=self.meta["dimension"], k1=self.params.k1, b=self.params.b, previous=previous
         )
+
+    # -- files that follow from the last commit ------------------------------------------
+
+    def write_manifest(self) -> None:
+        """Rewrite manifest.json for the snapshot in place (the catalog stays the source of truth)."""
+        snapshot = self.snapshot
+        documents, chunks = self.catalog.counts()
+        segments = [(s.segment.name, s.segment.kind, s.segment.rows) for s in snapshot.segments]
+        data = mf.render(
+            self.meta, documents=documents, chunks=chunks, deleted=len(snapshot.deleted), segments=segments
+        )
+        try:
+            mf.write_manifest(self.path / MANIFEST_FILE, data)
+        except OSError as exc:  # the manifest is rewritten on the next open or commit
+            log.warning("could not write %s: %s", self.path / MANIFEST_FILE, exc)
+
+    def remove_orphans(self) -> None:
+        """Delete segment folders no commit lists; call with the write lock held (nothing else makes them)."""
+        root = self.path / SEGMENTS_DIR
+        listed = {name for name, _kind, _rows in self.catalog.segments()}
+        for orphan in remove_orphans(root, listed):
+            log.warning("removed segment %s left by an interrupted write", root / orphan)
