@@ -117,6 +117,7 @@ def _head(question: str, pattern: re.Pattern[str]) -> str:
     return match.group(1) if match else ""
 
 
+@lru_cache(maxsize=16384)  # each candidate sentence's entities against one question
 def given(entity: str, question: str) -> bool:
     """Whether the question already names the entity: all its content words are among the question's (stems)."""
     asked = {stem(w) for w in words(question)} | {w for w in words(question)}

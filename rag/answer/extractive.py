@@ -109,20 +109,26 @@ def select(question: str, passages: Sequence[Passage], ranked: list[Scored], con
                 same.passages.append(cand.sentence.passage)
             continue
         new_terms = (cand.sentence.term_set & q_terms) - covered
-        # Answer first, in few words: a further sentence only for an asked-for part the first lacks
-        # ("and over what period?"); without the tagger, one that holds the asked kind too.
-        adds = adds_asked_part(question, picks[0].text, _clean(passages, cand.sentence))
-        typed = adds if adds is not None else q.kind in ("other", "place") or scoring.kind_match(q, cand.sentence)
         if (
             len(picks) < config.max_sentences
             and new_terms
-            and typed
-            and not _is_title(passages, cand.sentence)
             and cand.score >= config.extra_ratio * top.score
+            and _adds_asked(question, q, picks[0].text, passages, cand.sentence)
+            and not _is_title(passages, cand.sentence)
         ):
             picks.append(Pick(_clean(passages, cand.sentence), [cand.sentence.passage], cand.sentence))
             covered |= new_terms
     return picks
+
+
+def _adds_asked(
+    question: str, q: scoring.Question, first: str, passages: Sequence[Passage], s: scoring.Sentence
+) -> bool:
+    """Answer first, in few words: a further sentence only for an asked-for part the first lacks
+    ("and over what period?"); without the tagger, one that holds the asked kind too. Checked
+    last among the cheap conditions: it runs the entity tagger over the sentence."""
+    adds = adds_asked_part(question, first, _clean(passages, s))
+    return adds if adds is not None else q.kind in ("other", "place") or scoring.kind_match(q, s)
 
 
 def _is_title(passages: Sequence[Passage], s: scoring.Sentence) -> bool:

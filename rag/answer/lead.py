@@ -9,6 +9,7 @@ whole sentence, so with two candidates, or none, the answer stays the sentences 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.answer import entities
 from rag.answer.figures import NUMBER_WORDS
@@ -80,6 +81,7 @@ _SECOND_PART = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # asked once per candidate sentence and part: one question, many calls
 def wanted_labels(question: str) -> frozenset[str] | None:
     """The entity labels that answer the question, or None when it asks for something untyped."""
     lowered = " ".join(words(question))
