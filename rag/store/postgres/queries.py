@@ -61,6 +61,22 @@ def filter_condition(schema: str, filters: Filters) -> tuple[sql.Composable, dic
     return condition, params
 
 
+def filter_queries(schema: str, filters: Filters) -> tuple[sql.Composable, sql.Composed, sql.Composed, dict[str, Any]]:
+    """(condition on chunks `c`, count of matching chunks, their ids in order, parameters) for `filters`."""
+    condition, params = filter_condition(schema, filters)
+    chunks = sql.SQL("FROM {}.chunks c WHERE ").format(sql.Identifier(schema))
+    count = sql.SQL("SELECT count(*) ") + chunks + condition
+    return condition, count, sql.SQL("SELECT c.id ") + chunks + condition + sql.SQL(" ORDER BY c.id"), params
+
+
+def document_frequencies(schema: str) -> sql.Composed:
+    """(term, chunks holding it, live chunks) for each term id in the array parameter."""
+    return sql.SQL(
+        "SELECT t.term, coalesce(x.df, 0), (SELECT chunks FROM {s}.state) FROM unnest(%s::bigint[]) AS t(term) "
+        "LEFT JOIN {s}.terms x ON x.term = t.term"
+    ).format(s=sql.Identifier(schema))
+
+
 def restriction(allowed: ChunkFilter | np.ndarray | None) -> tuple[sql.Composable | None, dict[str, Any]]:
     """`WHERE ...` for chunk alias `c` from a compiled filter or an explicit id list (None when none)."""
     if allowed is None:

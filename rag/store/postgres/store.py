@@ -190,13 +190,7 @@ class PostgresStore:
         if not unique:
             return {}
         hashes = term_hashes(unique).view(np.int64)
-        rows = self._run(
-            self._sql(
-                "SELECT t.term, coalesce(x.df, 0), (SELECT chunks FROM {s}.state) FROM unnest(%s::bigint[]) AS t(term) "
-                "LEFT JOIN {s}.terms x ON x.term = t.term"
-            ),
-            (hashes.tolist(),),
-        )
+        rows = self._run(queries.document_frequencies(self.schema), (hashes.tolist(),))
         n = float(rows[0][2]) if rows else 0.0
         if n == 0:
             return {}
@@ -234,15 +228,8 @@ class PostgresStore:
         """The filters as SQL the searches apply themselves (not an id list); None when there are none."""
         if filters is None or filters.is_empty():
             return None
-        condition, params = queries.filter_condition(self.schema, filters)
-        count = self._one(
-            sql.SQL("SELECT count(*) FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema)) + condition, params
-        )
-        fetch = (
-            sql.SQL("SELECT c.id FROM {}.chunks c WHERE ").format(sql.Identifier(self.schema))
-            + condition
-            + sql.SQL(" ORDER BY c.id")
-        )
+        condition, count_query, fetch, params = queries.filter_queries(self.schema, filters)
+        count = self._one(count_query, params)
         return ChunkFilter(
             condition, params, int(count), lambda: np.array([r[0] for r in self._run(fetch, params)], dtype=np.int64)
         )
