@@ -132,20 +132,7 @@ def _build_citations(sentences: list[str], mapping: dict[int, int], passages: Se
     for new in sorted(by_new):
         passage = passages[by_new[new] - 1]
         span = best_supporting_span(passage.text, claims.get(new, []))
-        citations.append(
-            Citation(
-                n=new,
-                chunk_id=passage.chunk_id,
-                doc_id=passage.doc_id,
-                title=passage.title,
-                source=passage.source,
-                url=passage.url,
-                date=passage.date,
-                quote=span.text,
-                start=passage.start + span.start,
-                end=passage.start + span.end,
-            )
-        )
+        citations.append(citation_of(new, passage, span.start, span.end))
     return citations
 
 
@@ -159,3 +146,19 @@ def best_supporting_span(text: str, claims: Sequence[str]) -> Span:
         return max((len(found & c) / (len(c) or 1) for c in claim_terms), default=0.0)
 
     return max(spans, key=support)
+
+
+def citation_of(n: int, passage: Passage, start: int, end: int) -> Citation:
+    """Citation `n`: the passage's source and its text from `start` to `end` (offsets into the passage)."""
+    return Citation(
+        n=n,
+        chunk_id=passage.chunk_id,
+        doc_id=passage.doc_id,
+        title=passage.title,
+        source=passage.source,
+        url=passage.url,
+        date=passage.date,
+        quote=passage.text[start:end],
+        start=passage.start + start,
+        end=passage.start + end,
+    )

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.answer.types import Answer, Citation, Timings
+from rag.answer.citations import citation_of
+from rag.answer.types import Answer, Timings
 from rag.errors import RagError
 from rag.text.analyze import terms
 from rag.text.sentences import split_sentences
@@ -109,18 +110,7 @@ def naive_answer(question: str, passages: Sequence[Passage]) -> Answer:
     _, i, start, end = best
     passage = passages[i]
     quote = passage.text[start:end]
-    citation = Citation(
-        n=i + 1,
-        chunk_id=passage.chunk_id,
-        doc_id=passage.doc_id,
-        title=passage.title,
-        source=passage.source,
-        url=passage.url,
-        date=passage.date,
-        quote=quote,
-        start=passage.start + start,
-        end=passage.start + end,
-    )
+    citation = citation_of(i + 1, passage, start, end)
     return Answer(
         question=question,
         answer=f"{quote} [{i + 1}]",
