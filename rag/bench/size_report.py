@@ -130,7 +130,7 @@ def batch_rows(b: dict[str, Any]) -> list[Row]:
             ratio(b[f"raw_faiss@{key}"], b[f"store@{key}"]),
             "",
         )
-        for key, label in (("faiss_default", str(b["faiss_default_threshold"])), ("rag_16", "16 (rag)"))
+        for key, label in (("faiss_default", str(b["faiss_default_threshold"])), ("rag_16", "16 queries (rag)"))
     ]
 
 
