@@ -91,10 +91,13 @@ def _best_sentence(query: FocusQuery, text: str, hits: list[tuple[int, str]]) ->
     if not hits:
         return 0.0
     weight = query.weights
-    if len({term for _, term in hits}) == 1:
+    distinct = {term for _, term in hits}
+    if len(distinct) == 1:
         return weight[hits[0][1]] / query.total
     # Sentence ends matter only between the first and the last hit.
     ends = [m.end() for m in _SENTENCE_END.finditer(text, hits[0][0], hits[-1][0])]
+    if not ends:  # one sentence holds every hit: `distinct` is the set grouping would build
+        return sum(weight[t] for t in distinct) / query.total
     found: dict[int, set[str]] = {}
     for position, term in hits:
         found.setdefault(bisect.bisect_right(ends, position), set()).add(term)

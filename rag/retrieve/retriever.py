@@ -90,7 +90,7 @@ class Retriever:
         return [_to_passage(by_id[cand.id], cand) for _, cand in chosen if cand.id in by_id]
 
     def _choose(
-        self, query: str, mode: str, candidates: list[_Candidate], wanted: int
+        self, query: str, mode: str, candidates: Sequence[_Candidate], wanted: int
     ) -> tuple[list[tuple[ChunkText, _Candidate]], bool, list[str]]:
         """Fetch candidate chunks in growing windows until diversification has `wanted` of them.
 
@@ -138,7 +138,7 @@ class Retriever:
             lists["lexical"] = (np.ravel(scores), np.ravel(ids))
         return lists
 
-    def _fuse(self, lists: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[_Candidate]:
+    def _fuse(self, lists: dict[str, tuple[np.ndarray, np.ndarray]]) -> Sequence[_Candidate]:
         weights = {"dense": self.weights.dense, "lexical": self.weights.lexical}
         return fuse(lists, weights, rrf_k=self.settings.rrf_k if self.settings.fusion == "rrf" else None)
 

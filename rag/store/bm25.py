@@ -137,13 +137,20 @@ def _segment_top(
         candidates = index.rows_for(allowed)
     elif sum(len(p[0]) for _, p in hits) < len(scores) // 8:
         # Few postings: rank only the touched rows instead of partitioning the whole segment.
-        candidates = np.unique(np.concatenate([p[0] for _, p in hits]))
+        candidates = _sorted_unique(np.concatenate([p[0] for _, p in hits]))
     else:
         candidates = None
     local = scores if candidates is None else scores[candidates]
     top = _top_positions(local, k)
     rows = top if candidates is None else candidates[top]
     return local[top], index.ids[rows]
+
+
+def _sorted_unique(rows: np.ndarray) -> np.ndarray:
+    """`np.unique(rows)` by one sort: numpy 2's hash-based unique took ~5x longer on the few
+    thousand postings of a query (110 vs 20 us), a tenth of a whole hybrid search."""
+    rows = np.sort(rows)
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
 
 
 def _top_positions(scores: np.ndarray, k: int) -> np.ndarray:

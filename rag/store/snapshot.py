@@ -70,6 +70,8 @@ class Snapshot:
             )
             for live in self.segments
         ]
+        if len(parts) == 1 and not len(self.deleted) and _best_first(parts[0][0]):
+            return parts[0]  # the merge below would keep this order as it is (a stable sort)
         scores = np.concatenate([p[0] for p in parts], axis=1)
         ids = np.concatenate([p[1] for p in parts], axis=1)
         if len(self.deleted):
@@ -86,6 +88,11 @@ class Snapshot:
 
     def term_idf(self, words: list[str]) -> dict[str, float]:
         return term_idf([s.lexical for s in self.segments], words)
+
+
+def _best_first(scores: np.ndarray) -> bool:
+    """Whether each row is already in non-increasing order (-inf padding last)."""
+    return bool(np.all(scores[:, :-1] >= scores[:, 1:]))
 
 
 def make_snapshot(
