@@ -23,6 +23,7 @@ from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
+from rag.answer import stored_facts
 from rag.answer.figures import DIGIT, MONEY, NUMBER_WORDS, PERCENT, YEAR, has_date
 from rag.text.analyze import fresh_terms, stem, terms
 from rag.text.memo import PASSAGE_CHARS, TextCache
@@ -174,9 +175,10 @@ def _facts(
 # -- remembered per text, and stored with the chunk --------------------------------------------
 
 _CACHE: TextCache[tuple[SentenceFacts, ...]] = TextCache(maxsize=8_192, max_chars=PASSAGE_CHARS)
-# Facts read from the index with their chunk, decoded only if the chunk is answered from: a search
-# reads a few dozen candidates and answers from a handful.
-_STORED: TextCache[bytes] = TextCache(maxsize=8_192, max_chars=PASSAGE_CHARS)
+# Facts read from the index with their chunk, decoded only if the chunk is answered from.
+_STORED = stored_facts.STORED
+stored_facts.analysed_by(_CACHE.has)
+remember = stored_facts.remember
 
 
 def facts_of(text: str) -> tuple[SentenceFacts, ...]:
@@ -205,12 +207,6 @@ def dumps(text: str) -> bytes:
         )
     data = json.dumps({"v": VERSION, "s": rows}, ensure_ascii=False, separators=(",", ":"))
     return zlib.compress(data.encode("utf-8"), 6)
-
-
-def remember(text: str, stored: bytes | None) -> None:
-    """Keep a chunk's stored facts (from `dumps`) for when an answer first needs them."""
-    if stored and not _CACHE.has(text):
-        _STORED.put(text, stored)
 
 
 def _load_or_analyse(text: str) -> tuple[SentenceFacts, ...]:

@@ -109,4 +109,10 @@ def dense_policy(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return  # already current (every open of an index rewrites it): no write, no fsync
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write_text(path, text)

@@ -134,7 +134,7 @@ def chunk_facts(text: str) -> bytes:
 
 def remember_facts(chunks: list[StoredChunk]) -> None:
     """Hand the stored facts of chunks just read to the answerer's per-text cache."""
-    from rag.answer import facts
+    from rag.answer.stored_facts import remember
 
     for chunk in chunks:
-        facts.remember(chunk.text, chunk.facts)
+        remember(chunk.text, chunk.facts)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.errors import IndexCorruptError
+from rag.store.arrays import unique_sorted
 from rag.store.bm25 import SegmentView, search_segments, term_idf
 from rag.store.chunk_cache import ChunkCache
 from rag.store.dense import IdSet, as_queries, empty_hits
@@ -105,7 +106,7 @@ def make_snapshot(
     previous: Snapshot | None = None,
 ) -> Snapshot:
     """A snapshot over `segments`, reusing the per-segment state of `previous` where unchanged."""
-    deleted = np.unique(np.asarray(deleted, dtype=np.int64))
+    deleted = unique_sorted(np.asarray(deleted, dtype=np.int64))
     old = previous.by_name() if previous is not None else {}
     lives = []
     for segment in segments:

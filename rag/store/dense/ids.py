@@ -5,12 +5,14 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
+from rag.store.arrays import unique_sorted
+
 
 class IdSet:
     """A sorted set of int64 ids with its FAISS selector built once and reused by every search."""
 
     def __init__(self, ids: np.ndarray) -> None:
-        self.ids = np.unique(np.asarray(ids, dtype=np.int64))
+        self.ids = unique_sorted(np.asarray(ids, dtype=np.int64))
         self._selector: faiss.IDSelectorBatch | None = None
 
     def __len__(self) -> int:
