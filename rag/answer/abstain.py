@@ -23,6 +23,7 @@ from rag.answer.agreement import asked_type, holds_asked_answer
 from rag.answer.facts import fold
 from rag.answer.figures import MONTH, WEEKDAY, YEAR
 from rag.answer.names import TOKEN, Entity, initials_in, question_entities, same_name
+from rag.answer.scoring import split_condensed
 from rag.config import Settings
 from rag.text.analyze import STOPWORDS, words
 from rag.text.memo import SENTENCE_CHARS, per_text
@@ -36,7 +37,6 @@ WINDOW = 3
 # A sentence offering the answer must cover the question (IDF-weighted) at least this share as
 # well as the best-covering sentence does: "$2.9 billion" near "Microsoft" is not about GPUs.
 TYPED_RATIO = 0.3
-_CONDENSED = re.compile(r"^(?P<main>.*\S)\s+\((?P<context>[^()]*)\)\s*$")
 _POSSESSIVE = re.compile(r"'s$")
 
 
@@ -109,14 +109,6 @@ def _support(sentences: list[scoring.Sentence], q: scoring.Question, idf: dict[s
     if missing_names:
         best *= 1 - len(missing_names) / len(q.names)
     return best
-
-
-def split_condensed(question: str) -> tuple[str, str]:
-    """The question itself and the context words the condenser appended in parentheses."""
-    match = _CONDENSED.match(question)
-    if match is None or not re.search(r"[?.!]\s*$", match.group("main")):
-        return question, ""
-    return match.group("main"), match.group("context")
 
 
 @dataclass(slots=True)

@@ -29,6 +29,10 @@ PINNED = {
     "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
     "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
 }
+# Labels of a tagged name that answers a who-question that asks for no post.
+NAMED_ANSWERS = frozenset({"PERSON"})
+# "Who heads Oracle's business in Japan?" asks for a post as much as "Who is the head of ...?".
+_POST_VERB = re.compile(r"\bwho (?:will |would |now )?(?:head|lead|run|manage|chair|direct|oversee|command|govern)s?\b")
 # Which entity labels answer which question type.
 # Only heads that a named organisation carries in its name ("Keio University"): a question for
 # "which company" is as often answered by a name the small model tags as a place or a person.
@@ -108,7 +112,12 @@ def holds_answer(wanted: str, text: str, question: str, rules: Callable[[str, st
     if _role_held_by_other(text, question):
         return False  # "Who is the chief executive of Microsoft Japan?" vs "Meta chief executive Mark Zuckerberg"
     # A person the rules do not see ("Kishida" alone, "Carnegie Mellon") is as often the wrong one
-    # as the answer: near misses about a role nobody holds name other people.
+    # as the answer where a post is asked for: near misses about a role nobody holds name other
+    # people. Without a post ("Who did Edward make archbishop?"), the tagger's one-word or
+    # lower-case-joined name ("Harthacnut", "Robert of Jumièges") is the answer the rules miss.
+    lowered = " ".join(words(question))
+    if not (_ROLE.search(lowered) or _POST_VERB.search(lowered)) and any(label in NAMED_ANSWERS for _, label in new):
+        return True
     return rules(wanted, text, question)
 
 

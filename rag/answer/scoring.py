@@ -21,6 +21,7 @@ from rag.types import Passage
 # Words that say what kind of answer is wanted ("how many", "what year"), not what it is about.
 _ANSWER_TYPE_WORDS = frozenset("mani much name call year type kind often money go get".split())
 _MONEY_WORDS = re.compile(r"\b(?:how much|cost|price|paid|pay|spen[dt]|worth|fund\w*|invest\w*|budget|revenue|money)\b")
+_CONDENSED = re.compile(r"^(?P<main>.*\S)\s+\((?P<context>[^()]*)\)\s*$")
 QUESTION_OPENERS = frozenset(
     "what which who whom whose when where why how is are was were do does did can could in on at for by according".split()
 )
@@ -44,6 +45,9 @@ class Question:
     kind: str  # money | number | date | person | place | other
     names: frozenset[str]  # stemmed terms the question capitalised (names, places, products)
     numbers: frozenset[str]
+    # Neighbouring content terms of the question, in order ("titl philo", "philo work"): a sentence
+    # that keeps them together states the asked-about phrase, not just its words scattered.
+    pairs: frozenset[tuple[str, str]] = frozenset()
 
 
 def passage_sentences(passages: Sequence[Passage], folded: bool = False) -> list[Sentence]:
@@ -79,12 +83,26 @@ def _idf(term_sets: tuple[frozenset[str], ...]) -> tuple[dict[str, float], float
 @lru_cache(maxsize=4_096)
 def analyse_question(question: str) -> Question:
     lowered = " ".join(words(question))
+    content = [t for t in terms(question) if t not in _ANSWER_TYPE_WORDS]
+    names = frozenset(question_names(question))
+    # The condenser's appended context words ("(AWS Japan data centres)") are key words, not a phrase.
+    asked = [t for t in terms(split_condensed(question)[0]) if t not in _ANSWER_TYPE_WORDS]
     return Question(
-        terms=frozenset(terms(question)) - _ANSWER_TYPE_WORDS,
+        terms=frozenset(content),
         kind=answer_kind(lowered),
-        names=frozenset(question_names(question)),
+        names=names,
         numbers=frozenset(re.findall(r"\d[\d,.]*", question)),
+        # A two-word name ("Veldt Dynamics") is one thing, already counted by coverage.
+        pairs=frozenset(pair for pair in zip(asked, asked[1:]) if not names.issuperset(pair)),
     )
+
+
+def split_condensed(question: str) -> tuple[str, str]:
+    """The question itself and the context words the condenser appended in parentheses."""
+    match = _CONDENSED.match(question)
+    if match is None or not re.search(r"[?.!]\s*$", match.group("main")):
+        return question, ""
+    return match.group("main"), match.group("context")
 
 
 def answer_kind(lowered: str) -> str:
@@ -138,6 +156,22 @@ def coverer(question: Question, idf: dict[str, float], unseen: float) -> Callabl
         return sum(idf.get(t, unseen) for t in asked & found) / total
 
     return cover
+
+
+def phrase_match(question: Question, sentence: Sentence, idf: dict[str, float], unseen: float) -> float:
+    """IDF-weighted share of the question's neighbouring term pairs that stand side by side in the
+    sentence (0..1): a pair of rare terms ("research grants") says more than common ones."""
+    if not question.pairs or len(sentence.term_set & question.terms) < 2:
+        return 0.0
+    found = sentence.terms
+    side_by_side = {pair for pair in zip(found, found[1:]) if pair in question.pairs}
+    if not side_by_side:
+        return 0.0
+
+    def weight(pair: tuple[str, str]) -> float:
+        return idf.get(pair[0], unseen) + idf.get(pair[1], unseen)
+
+    return sum(map(weight, side_by_side)) / sum(map(weight, question.pairs))
 
 
 def kind_match(question: Question, sentence: Sentence) -> bool:

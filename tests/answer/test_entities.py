@@ -63,3 +63,13 @@ def test_model_files_are_checked_against_their_pins(monkeypatch: pytest.MonkeyPa
     finally:
         monkeypatch.undo()
         entities.model.cache_clear()
+
+
+def test_a_who_question_without_a_post_is_answered_by_a_one_word_name() -> None:
+    # "Kowalski" alone is a name the capital-letter rules do not see; the tagger does.
+    passages = [
+        passage(1, "The Harlow Motors plant in Braga was designed by Kowalski and opened in 1998.", title="Harlow")
+    ]
+    assert abstain_reason("Who designed the Harlow Motors plant in Braga?", passages, Settings()) is None
+    # Asked for a post nobody holds there, the same passage is still refused.
+    assert abstain_reason("Who is the plant manager of the Harlow Motors plant in Braga?", passages, Settings())

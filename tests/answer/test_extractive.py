@@ -79,3 +79,13 @@ def test_find_disagreements_ignores_hedged_and_unrelated_figures() -> None:
     d = ("Veldt announced on Tuesday that it will spend money on research.", "[1]")
     e = ("Veldt announced on Wednesday that it will spend money on research.", "[2]")
     assert find_disagreements([d, e]) == ["Sources differ on this day: Tuesday [1] vs Wednesday [2]."]
+
+
+def test_the_sentence_that_keeps_the_questions_phrase_together_wins() -> None:
+    # Both sentences hold every question word and a name; only the second states "the harbour master".
+    passages = [
+        passage(1, "The master plan for the Ostvik harbour was drawn up by council member Per Holm in 1990."),
+        passage(2, "The harbour master of Ostvik was Lina Berg, who served for twenty years."),
+    ]
+    text, _ = ask("Who was the harbour master of Ostvik?", passages)
+    assert "Lina Berg" in text.split("[")[0]

@@ -7,7 +7,7 @@ import pytest
 from rag.answer import entities
 from rag.answer.citations import strip_markers
 from rag.answer.pipeline import compose_answer
-from rag.answer.trim import clause_around
+from rag.answer.trim import clause_answering, clause_around
 from rag.config import Settings
 from rag.llm.extractive import ExtractiveLLM
 
@@ -40,3 +40,38 @@ def test_a_long_sentence_is_cut_after_the_clause_that_holds_the_answer() -> None
         clause_around("Quillfeather will invest $3.5 billion.", ["$3.5 billion"])
         == "Quillfeather will invest $3.5 billion."
     )
+
+
+def test_a_sentence_without_a_lead_is_cut_one_clause_past_what_the_question_names() -> None:
+    ferry = (
+        "The Ostvik ferry, which first sailed in 1921, carries cars between the harbour and Lund island, "
+        "stops twice a day at Vik, and is run by the county council from its office in the old customs house."
+    )
+    cut = clause_answering(ferry, "What does the Ostvik ferry carry?")
+    assert cut.startswith("The Ostvik ferry") and cut.endswith("…")
+    assert "cars between the harbour and Lund island" in cut and "customs house" not in cut
+    # A question naming nothing the sentence holds leaves it whole.
+    assert clause_answering(ferry, "What does the Braga tram cost?") == ferry
+
+
+def test_a_typed_question_keeps_the_clause_with_the_asked_type_or_the_whole_sentence() -> None:
+    if entities.available():  # the asked-for date is in the second clause; the cut keeps it
+        cut = clause_answering(LONG, "When did Quillfeather Robotics say it would invest in Portugal?")
+        assert "Thursday" in cut and "Braga" not in cut
+    # No percentage in the sentence at all: nothing to cut to, the whole sentence stays.
+    assert clause_answering(LONG, "What percentage of Quillfeather Robotics is in Portugal?") == LONG
+
+
+def test_a_cut_never_leaves_a_bracket_open_or_a_list_short() -> None:
+    bracket = (
+        "The Ostvik ferry carries cars to Lund island (a crossing of forty minutes, longer in winter storms), "
+        "and its timetable is set each spring by the county council in the old customs house."
+    )
+    cut = clause_answering(bracket, "What does the Ostvik ferry carry?")
+    assert cut.count("(") == cut.count(")")
+    listed = (
+        "The Ostvik ferry is crewed by sailors from three towns, with captains from Vik, Lund, Holm and Sand, "
+        "and it is run by the county council from its office in the old customs house at the harbour."
+    )
+    cut = clause_answering(listed, "Where do the Ostvik ferry captains come from?")
+    assert "Vik, Lund, Holm and Sand" in cut
