@@ -50,7 +50,9 @@ _FURNITURE = "|".join(_FURNITURE_WORDS)
 # What an ASCII sentence must contain, lower-cased, for _BOILERPLATE to match it.
 _FURNITURE_LITERALS = tuple(word.removesuffix("s?") for word in _FURNITURE_WORDS)
 _BOILERPLATE = re.compile(rf"\b(?:{_FURNITURE})\b|©", re.IGNORECASE)
-CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*[A-Za-z0-9]|\b[A-Z]\b")
+# `\b[A-Z][\w’'.-]*[A-Za-z0-9]|\b[A-Z]\b`, written to start with one character class so that
+# the regex engine skips ahead to the next capital (same matches, ~1.9x faster).
+CAPITALISED = re.compile(r"[A-Z](?<!\w[A-Z])(?:[\w’'.-]*[A-Za-z0-9]|\b)")
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # The runs of [a-z] that are number words: the words of `[a-z]+` found in NUMBER_WORDS, in order,
 # without making a string of every word.
