@@ -26,8 +26,10 @@ from rag.store.terms import text_hashes
 MIN_DOCUMENTS = 200
 MIN_CHARS = 2_000_000
 MAX_WORKERS = 4
-# One task: this many documents, or fewer when they hold this many characters.
-BATCH_DOCUMENTS = 48
+# One task: this many documents, or fewer when they hold this many characters. Short documents
+# (a sentence each) pay per task (pickling, queues, futures): 128 took ~8% less CPU than 48 on the
+# distinct SQuAD documents, 256 about the same as 128 (docs/tuning.md, "Ingest").
+BATCH_DOCUMENTS = 128
 BATCH_CHARS = 200_000
 
 _state: dict[str, Any] = {}
