@@ -55,8 +55,9 @@ _BOILERPLATE = re.compile(rf"\b(?:{_FURNITURE})\b|©", re.IGNORECASE)
 CAPITALISED = re.compile(r"[A-Z](?<!\w[A-Z])(?:[\w’'.-]*[A-Za-z0-9]|\b)")
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # The runs of [a-z] that are number words: the words of `[a-z]+` found in NUMBER_WORDS, in order,
-# without making a string of every word.
-_NUMBER_WORD = re.compile(rf"(?<![a-z])(?:{'|'.join(sorted(NUMBER_WORDS))})(?![a-z])")
+# without making a string of every word. Matched with the character before the word (found in
+# " " + text) rather than a look-behind: the engine then tries only after a non-letter.
+_NUMBER_WORD = re.compile(rf"[^a-z]((?:{'|'.join(sorted(NUMBER_WORDS))}))(?![a-z])")
 _MONEY_BIT, _PERCENT_BIT, _DATE_BIT = 1, 2, 4
 _CURRENCY_WORDS = ("dollars", "euros", "pounds", "yen")  # MONEY's words, for ASCII text without "$"
 
@@ -149,7 +150,7 @@ def _worked_out(text: str, found: tuple[str, ...] | list[str]) -> dict:
         cost += 0.3
     names = frozenset(chain.from_iterable(map(_word_terms, CAPITALISED.findall(text)[1:])))
     numbers = tuple(m for m in _DIGITS.findall(text) if not YEAR.fullmatch(m)) if digit else ()
-    number_words = tuple(_NUMBER_WORD.findall(lowered))
+    number_words = tuple(_NUMBER_WORD.findall(" " + lowered))
     return {"flags": flags, "penalty": cost, "names": names, "numbers": numbers, "number_words": number_words}
 
 
