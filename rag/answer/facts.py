@@ -59,6 +59,8 @@ _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # " " + text) rather than a look-behind: the engine then tries only after a non-letter.
 _NUMBER_WORD = re.compile(rf"[^a-z]((?:{'|'.join(sorted(NUMBER_WORDS))}))(?![a-z])")
 _MONEY_BIT, _PERCENT_BIT, _DATE_BIT = 1, 2, 4
+# What json.dumps(..., ensure_ascii=False, separators=(",", ":")) builds on every call, built once.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _CURRENCY_WORDS = ("dollars", "euros", "pounds", "yen")  # MONEY's words, for ASCII text without "$"
 
 
@@ -215,7 +217,7 @@ def dumps_with_terms(text: str) -> tuple[bytes, list[str]]:
                 list(known["number_words"]),
             ]
         )
-    data = json.dumps({"v": VERSION, "s": rows}, ensure_ascii=False, separators=(",", ":"))
+    data = _JSON.encode({"v": VERSION, "s": rows})
     return zlib.compress(data.encode("utf-8"), 6), all_terms
 
 
