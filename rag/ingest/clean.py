@@ -45,6 +45,7 @@ _TAIL_START = re.compile(
 _LEADING_META = re.compile(r"(?i)^\s*(?:date|published|updated)\s*:?\s*\d{4}-\d{2}-\d{2}(?:[T ][\d:]+Z?)?\s+")
 _SPACES = re.compile(r"[ \t]{2,}|\t")  # runs of spaces and tabs -> one space (a lone space stays)
 _BREADCRUMB_SEP = re.compile(r"\s+[/>»›|]\s+")
+_BREADCRUMB_MARKS = "/>»›|"  # what every separator holds
 _DOUBLED = re.compile(r"\b(the|an|of|to|in|on|and|for|is)\s+\1\b")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])(?=\s|$)")
 _HEADLINE_RUN = 3
@@ -81,6 +82,8 @@ def _is_noise_line(line: str) -> bool:
 
 
 def _is_breadcrumb(line: str) -> bool:
+    if not any(mark in line for mark in _BREADCRUMB_MARKS):  # most lines: no split to make
+        return False
     parts = _BREADCRUMB_SEP.split(line)
     if len(parts) < 3:
         return False

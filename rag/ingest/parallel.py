@@ -17,17 +17,19 @@ from typing import Any
 
 import numpy as np
 
+from rag.answer.facts import dumps_with_terms
 from rag.chunking import chunk_text
 from rag.ingest.clean import clean_text
-from rag.store.rows import chunk_facts
-from rag.store.terms import analyse_terms
+from rag.store.terms import text_hashes
 
 # Inputs smaller than this are ingested in-process: forking workers costs more than it saves.
 MIN_DOCUMENTS = 200
 MIN_CHARS = 2_000_000
 MAX_WORKERS = 4
-# One task: this many documents, or fewer when they hold this many characters.
-BATCH_DOCUMENTS = 48
+# One task: this many documents, or fewer when they hold this many characters. Short documents
+# (a sentence each) pay per task (pickling, queues, futures): 128 took ~8% less CPU than 48 on the
+# distinct SQuAD documents, 256 about the same as 128 (docs/tuning.md, "Ingest").
+BATCH_DOCUMENTS = 128
 BATCH_CHARS = 200_000
 
 _state: dict[str, Any] = {}
@@ -84,7 +86,8 @@ def prepare_batch(texts: list[str]) -> Prepared:
     `counts` (chunks per text), `spans` ((n_chunks, 3): start, end, n_tokens), `vectors`
     ((n_chunks, d)), the BM25 terms of each chunk (`rag.store.terms.analyse_terms`) as
     (terms per chunk, all term hashes concatenated), and each chunk's sentence facts as the store
-    keeps them (`rag.store.rows.chunk_facts`).
+    keeps them (`rag.store.rows.chunk_facts`). The terms come from the sentences' facts
+    (`rag.store.terms.text_hashes`): a chunk's words are split and stemmed once, not twice.
     """
     embedder, counter = _state["embedder"], _state["counter"]
     spans: list[tuple[int, int, int]] = []
@@ -99,8 +102,12 @@ def prepare_batch(texts: list[str]) -> Prepared:
         vectors = np.asarray(embedder.embed_documents(chunk_texts), dtype=np.float32)
     else:
         vectors = np.empty((0, embedder.dimension), dtype=np.float32)
-    terms = analyse_terms(chunk_texts)
+    facts: list[bytes] = []
+    terms: list[np.ndarray] = []
+    for text in chunk_texts:
+        stored, sentence_terms = dumps_with_terms(text)
+        facts.append(stored)
+        terms.append(text_hashes(text, sentence_terms))  # the words are split once, not twice
     term_lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
     flat = np.concatenate(terms) if terms else np.empty(0, dtype=np.uint64)
-    facts = [chunk_facts(text) for text in chunk_texts]
     return counts, np.asarray(spans, dtype=np.int64).reshape(-1, 3), vectors, (term_lengths, flat), facts

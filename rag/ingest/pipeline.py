@@ -128,14 +128,19 @@ class Ingestor:
         pool: Any,
     ) -> None:
         """Report a cleaned batch in input order and send the documents to store on to be embedded."""
-        results = iter(cleaned.result())
+        cleaned_texts = cleaned.result()
+        documents = [entry for entry in batch if isinstance(entry, Document)]
+        ids = [_doc_id(document, content_hash) for document, (_, content_hash) in zip(documents, cleaned_texts)]
+        # What the index holds of the batch, in two queries instead of two per document.
+        known = self.store.known_documents(ids, [content_hash for _, content_hash in cleaned_texts])
+        results = iter(cleaned_texts)
         accepted: list[tuple[StoredDocument, IngestItem]] = []
         for entry in batch:
             if isinstance(entry, IngestItem):
                 report.items.append(entry)
                 continue
             text, content_hash = next(results)
-            stored = self._check(entry, text, content_hash, report.items, taken)
+            stored = self._check(entry, text, content_hash, report.items, taken, known)
             if stored is not None:
                 accepted.append((stored, report.items[-1]))
         if accepted:
@@ -153,9 +158,18 @@ class Ingestor:
         return stored
 
     def _check(
-        self, document: Document, text: str, content_hash: str, items: list[IngestItem], taken: dict[str, str]
+        self,
+        document: Document,
+        text: str,
+        content_hash: str,
+        items: list[IngestItem],
+        taken: dict[str, str],
+        known: tuple[dict, dict] | None = None,
     ) -> StoredDocument | None:
-        """The document to store (without chunks yet, its item appended), or None with the reason appended."""
+        """The document to store (without chunks yet, its item appended), or None with the reason appended.
+
+        `known`: `store.known_documents` of this document's id and hash (looked up now when None).
+        """
         if not text.strip():
             items.append(
                 IngestItem(
@@ -163,12 +177,13 @@ class Ingestor:
                 )
             )
             return None
-        doc_id = document.id or f"doc-{content_hash[:16]}"
-        previous = self.store.document_hash(doc_id)
+        doc_id = _doc_id(document, content_hash)
+        hashes, owners = known or self.store.known_documents([doc_id], [content_hash])
+        previous = hashes.get(doc_id)
         if previous == content_hash:
             items.append(IngestItem(doc_id=doc_id, source=document.source, status="unchanged"))
             return None
-        twin = taken.get(content_hash) or self.store.doc_id_for_hash(content_hash)
+        twin = taken.get(content_hash) or owners.get(content_hash)
         if twin is not None and twin != doc_id:
             items.append(
                 IngestItem(
@@ -248,6 +263,10 @@ def _attach(accepted: list[tuple[StoredDocument, IngestItem]], prepared: Future)
         item.chunks = count
         row += count
     return [doc for doc, _ in accepted]
+
+
+def _doc_id(document: Document, content_hash: str) -> str:
+    return document.id or f"doc-{content_hash[:16]}"
 
 
 def _head(entries: Iterator[Document | IngestItem]) -> tuple[list[Document | IngestItem], bool]:

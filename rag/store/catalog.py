@@ -135,6 +135,20 @@ class Catalog:
         row = self._reader().execute(sql, args).fetchone()
         return None if row is None else row[0]
 
+    def known_documents(self, doc_ids: Sequence[str], content_hashes: Sequence[str]) -> tuple[dict, dict]:
+        """({doc_id: content hash}, {content hash: least doc_id holding it}) of the stored ones; one
+        query per 900 (the ingestor asks for a batch of documents at a time)."""
+        reader = self._reader()
+        hashes: dict[str, str] = {}
+        for part in _batches(doc_ids):
+            sql = f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({_marks(len(part))})"
+            hashes.update(reader.execute(sql, part).fetchall())
+        owners: dict[str, str] = {}
+        for part in _batches(content_hashes):
+            sql = f"SELECT content_hash, MIN(doc_id) FROM documents WHERE content_hash IN ({_marks(len(part))}) GROUP BY 1"
+            owners.update(reader.execute(sql, part).fetchall())
+        return hashes, owners
+
     def segments(self) -> list[tuple[str, str, int]]:
         return self._reader().execute("SELECT name, kind, rows FROM segments ORDER BY name").fetchall()
 

@@ -145,6 +145,9 @@ class IndexStore:
             "SELECT doc_id FROM documents WHERE content_hash = ? ORDER BY doc_id LIMIT 1", content_hash
         )
 
+    def known_documents(self, doc_ids: Sequence[str], content_hashes: Sequence[str]) -> tuple[dict, dict]:
+        return self._catalog.known_documents(doc_ids, content_hashes)
+
     def dense_search(
         self, query_vectors: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -72,6 +72,9 @@ class BM25Index:
         if terms is not None and len(terms) != len(texts):
             raise ValueError(f"got {len(terms)} term lists for {len(texts)} texts")
         rows, cols, tf, hashes, lengths = _analyse(texts) if terms is None else _postings(terms)
+        if not len(self.ids):  # a new index: the postings are keyed by sorted term hash already
+            self._keyed(ids, lengths, rows, cols, tf, hashes, np.zeros(len(ids), dtype=bool))
+            return
         rows = rows + len(self.ids)
         old = self.matrix.triples()
         self._rebuild(
@@ -86,8 +89,12 @@ class BM25Index:
     def _rebuild(self, ids, lengths, rows, row_hashes, tf, removed) -> None:
         """Re-key columns by sorted term hash and rebuild the CSC matrix."""
         unique, cols = np.unique(row_hashes, return_inverse=True)
-        self.ids, self.lengths, self.term_hashes = ids, lengths.astype(np.float32), unique
-        self.matrix = CSCMatrix.from_triples(tf, rows, cols.reshape(-1), (len(ids), len(unique)))
+        self._keyed(ids, lengths, rows, cols.reshape(-1), tf, unique, removed)
+
+    def _keyed(self, ids, lengths, rows, cols, tf, term_hashes, removed) -> None:
+        """Take postings whose columns index `term_hashes` (sorted, unique)."""
+        self.ids, self.lengths, self.term_hashes = ids, lengths.astype(np.float32), term_hashes
+        self.matrix = CSCMatrix.from_triples(tf, rows, cols, (len(ids), len(term_hashes)))
         self.removed = removed
         self._order = np.argsort(ids, kind="stable")
 

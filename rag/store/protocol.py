@@ -24,6 +24,10 @@ class Store(Protocol):
 
     def doc_id_for_hash(self, content_hash: str) -> str | None: ...
 
+    def known_documents(self, doc_ids: Sequence[str], content_hashes: Sequence[str]) -> tuple[dict, dict]:
+        """`document_hash` and `doc_id_for_hash` of many at once: ({doc_id: content hash},
+        {content hash: doc_id}) of those stored."""
+
     def write(self, docs: list[StoredDocument], delete: Sequence[str] = ()) -> None:
         """One atomic commit: replaces documents with the same id and deletes `delete`."""
 

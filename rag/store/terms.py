@@ -57,6 +57,31 @@ def analyse_terms(texts: list[str]) -> list[np.ndarray]:
     return out
 
 
+_TERM_IDS: dict[str, int] = {}  # analysed term -> its hash as int64; per process
+
+
+def text_hashes(text: str, sentence_terms: list[str]) -> np.ndarray:
+    """`analyse_terms([text])[0]`, from `sentence_terms`, the terms of the text's sentences in
+    order (`rag.answer.facts.dumps_with_terms` finds them anyway): they are the text's terms,
+    since sentence boundaries are spaces and punctuation no word holds, and lower-casing goes
+    character by character, except for the Greek capital sigma, whose lower case depends on the
+    letters after it: a text holding one is analysed afresh.
+    """
+    if "Σ" in text:
+        return analyse_terms([text])[0]
+    cache = _TERM_IDS
+    values = np.fromiter(map(cache.get, sentence_terms, repeat(0)), dtype=np.int64, count=len(sentence_terms))
+    if len(values) and not values.all():
+        if len(cache) > _MAX_WORDS:
+            cache.clear()
+        for term in set(sentence_terms).difference(cache):
+            value = term_hash(term)
+            cache[term] = value - (1 << 64) if value >= 1 << 63 else value
+        values = np.fromiter(map(cache.__getitem__, sentence_terms), dtype=np.int64, count=len(sentence_terms))
+    hashes = values.view(np.uint64)
+    return hashes[hashes != _NO_TERM]  # as analyse_terms: a term hashing to 0 (1 in 2**64) is dropped
+
+
 def _word_term(word: str) -> int:
     """Signed 64-bit view of the word's term hash (so numpy takes it as int64), 0 for a stopword."""
     word = word.replace("’", "'")

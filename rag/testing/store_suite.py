@@ -58,6 +58,8 @@ class StoreContract:
         assert store.document_hash("market") == docs[2].content_hash
         assert store.doc_id_for_hash(docs[0].content_hash) == "apple"
         assert store.document_hash("nope") is None
+        hashes, owners = store.known_documents(["market", "nope"], [docs[0].content_hash, "unknown"])
+        assert (hashes, owners) == ({"market": docs[2].content_hash}, {docs[0].content_hash: "apple"})
 
     def test_dense_search_pads_and_keeps_order(self, store: Any) -> None:
         store.write(corpus())

@@ -14,10 +14,17 @@ _OPENERS = re.escape("\"'“‘([•·▪–—*-")
 #  - a blank line;
 #  - a single line break after a line without end punctuation (a heading, a byline, a bullet)
 #    when the next line starts like a new sentence; `_is_wrapped_line` vetoes hard-wrapped prose.
+# Written to start with one character class (the first character of every branch), then the
+# branch that character allows, in the order above: the regex engine then skips ahead to the
+# next candidate instead of trying every branch at every position (~1.8x faster, same spans).
+_NEW_SENTENCE = rf"(?=[{_OPENERS}]*[ \t]?[A-Z0-9$])"
+_SPACE = r"[ \t\u00a0]"
 _BOUNDARY = re.compile(
-    rf"""[.!?…]+["'”’)\]»]*\s+(?=[{_OPENERS}]*[ \t]?[A-Z0-9$])"""
-    rf"""|[ \t\u00a0]*\n(?:[ \t\u00a0]*\n)+"""
-    rf"""|(?<=[^\s.!?…,;:])[ \t\u00a0]*\n[ \t\u00a0]*(?=[{_OPENERS}]*[ \t]?[A-Z0-9$])"""
+    rf"""[.!?…\n \t\u00a0](?:"""
+    rf"""(?<=[.!?…])[.!?…]*["'”’)\]»]*\s+{_NEW_SENTENCE}"""
+    rf"""|(?<=\n)(?:{_SPACE}*\n)+|(?<={_SPACE}){_SPACE}*\n(?:{_SPACE}*\n)+"""
+    rf"""|(?<=[^\s.!?…,;:]\n){_SPACE}*{_NEW_SENTENCE}"""
+    rf"""|(?<=[^\s.!?…,;:]{_SPACE}){_SPACE}*\n{_SPACE}*{_NEW_SENTENCE})"""
 )
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt vs etc inc ltd co corp jan feb mar apr jun jul aug sep sept oct "

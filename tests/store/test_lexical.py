@@ -171,3 +171,20 @@ def test_build_with_only_stopwords_or_nothing():
 def test_build_rejects_mismatched_terms():
     with pytest.raises(ValueError):
         BM25Index.build(np.arange(2), ["a b", "c d"], terms=[np.empty(0, np.uint64)])
+
+
+def test_terms_from_sentence_facts_are_the_texts_terms():
+    """Ingest workers take a chunk's BM25 terms from its sentences' facts: the same terms, bullets,
+    abbreviations, headings and a final Greek sigma (lower-cased by what follows it) included."""
+    from rag.answer.facts import dumps, dumps_with_terms
+    from rag.store.terms import analyse_terms, text_hashes
+
+    cases = [
+        *ANALYSE_CASES,
+        "Heading line\n\n• First point. Second one!\n- dr. Smith met Mr. Jones in the U.S. today",
+        "ΟΔΥΣΣΕΥΣ. Ο ΟΔΥΣΣΕΥΣ ΣΑΣ είπε; ΑΣ δούμε…",
+    ]
+    for text in cases:
+        stored, sentence_terms = dumps_with_terms(text)
+        assert stored == dumps(text)
+        assert text_hashes(text, sentence_terms).tolist() == analyse_terms([text])[0].tolist(), text

@@ -145,6 +145,12 @@ class PostgresStore:
             (content_hash,),
         )
 
+    def known_documents(self, doc_ids: Sequence[str], content_hashes: Sequence[str]) -> tuple[dict, dict]:
+        query = "SELECT doc_id, content_hash FROM {s}.documents WHERE doc_id = ANY(%s::text[])"
+        hashes = dict(self._run(self._sql(query), (list(doc_ids),)))
+        query = "SELECT content_hash, MIN(doc_id) FROM {s}.documents WHERE content_hash = ANY(%s::text[]) GROUP BY 1"
+        return hashes, dict(self._run(self._sql(query), (list(content_hashes),)))
+
     def dense_search(
         self, query_vectors: np.ndarray, k: int, allowed: ChunkFilter | np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
