@@ -69,24 +69,30 @@ def score_sentences(question: str, passages: Sequence[Passage], config: Extracti
     if not sentences:
         return []
     q = scoring.analyse_question(question)
+    asked = q.terms
     idf, unseen = scoring.idf_table(sentences)
     kind_weight = dict(config.kind_weights).get(q.kind, 0.0)
     by_position = {(s.passage, s.position): s.term_set for s in sentences}
-    passage_terms: dict[int, frozenset[str]] = {}
-    for s in sentences:
-        passage_terms[s.passage] = passage_terms.get(s.passage, frozenset()) | s.term_set
     cover = scoring.coverer(q, idf, unseen)
-    passage_cov = {i: cover(found) for i, found in passage_terms.items()}
+    passage_cov = [cover(scoring.passage_term_set(p.text)) for p in passages]
+    titles = [_title_line(p.title) for p in passages]
     scored: list[Scored] = []
     for s in sentences:
-        cov = cover(s.term_set)
+        found = s.term_set
+        cov = cover(found)
         before = by_position.get((s.passage, s.position - 1), frozenset())
-        gain = cover(s.term_set | before) - cov
+        if len(found) > len(asked) and (asked & before) <= found:
+            # The sentence before adds no asked term, so the gain is exactly 0.0 (both
+            # intersections iterate over the question's terms: the same floats in the same order).
+            gain = 0.0
+        else:
+            gain = cover(found | before) - cov
         score = cov + config.context_weight * gain + config.passage_weight * passage_cov[s.passage]
         if kind_weight and scoring.kind_match(q, s):
             score += kind_weight
-        score -= config.rank_weight * s.passage + config.penalty_weight * scoring.penalty(s)
-        if _is_title(passages, s):
+        score -= config.rank_weight * s.passage + config.penalty_weight * s.facts.penalty
+        title = titles[s.passage]
+        if title is not None and _clean_text(s.span.text).rstrip(".") == title:
             score -= config.title_penalty
         scored.append(Scored(s, score, cov))
     scored.sort(key=lambda x: -x.score)
@@ -132,8 +138,13 @@ def _adds_asked(
 
 
 def _is_title(passages: Sequence[Passage], s: scoring.Sentence) -> bool:
-    title = passages[s.passage].title
-    return title is not None and bool(title) and _clean(passages, s).rstrip(".") == " ".join(title.split()).rstrip(".")
+    title = _title_line(passages[s.passage].title)
+    return title is not None and _clean(passages, s).rstrip(".") == title
+
+
+def _title_line(title: str | None) -> str | None:
+    """The title as a sentence of its body would read when it repeats the headline; None for no title."""
+    return " ".join(title.split()).rstrip(".") if title else None
 
 
 def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig) -> Pick | None:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from rag.answer.facts import CAPITALISED as _CAPITALISED
 from rag.answer.facts import SentenceFacts, facts_of
 from rag.text.analyze import terms, words
+from rag.text.memo import PASSAGE_CHARS, per_text
 from rag.text.sentences import Span
 from rag.types import Passage
 
@@ -56,6 +57,15 @@ def passage_sentences(passages: Sequence[Passage], folded: bool = False) -> list
             else:
                 out.append(Sentence(i, j, f.span, f.terms, f.term_set, f))
     return out
+
+
+@per_text(maxsize=8_192, max_chars=PASSAGE_CHARS)
+def passage_term_set(text: str) -> frozenset[str]:
+    """The terms of all of a passage's sentences (unfolded), joined in sentence order once per text."""
+    found: frozenset[str] = frozenset()
+    for f in facts_of(text):
+        found = found | f.term_set
+    return found
 
 
 def idf_table(sentences: Sequence[Sentence]) -> tuple[dict[str, float], float]:
@@ -131,11 +141,13 @@ def coverer(question: Question, idf: dict[str, float], unseen: float) -> Callabl
     """`coverage` of one question over one IDF table, its denominator summed once for every sentence."""
     asked = question.terms
     total = sum(idf.get(t, unseen) for t in asked)
+    # The same terms summed in the same order as `idf.get(t, unseen)` would give: identical floats.
+    weight = {t: idf.get(t, unseen) for t in asked}.__getitem__
 
     def cover(found: frozenset[str]) -> float:
         if total == 0:
             return 0.0
-        return sum(idf.get(t, unseen) for t in asked & found) / total
+        return sum(map(weight, asked & found)) / total
 
     return cover
 
