@@ -201,10 +201,11 @@ def disagreement_notes(
     if kinds is None or not ranked:
         return []  # only a question asking for a figure or a day can get a note about one
     floor = DISAGREEMENT_COVERAGE * ranked[0].coverage
-    text_at = {(r.sentence.passage, r.sentence.position): _clean(passages, r.sentence) for r in ranked}
+    sentence_at = {(r.sentence.passage, r.sentence.position): r.sentence for r in ranked}
 
     def topic(s: scoring.Sentence | None, text: str) -> str:
-        before = text_at.get((s.passage, s.position - 1), "") if s is not None else ""
+        previous = sentence_at.get((s.passage, s.position - 1)) if s is not None else None
+        before = _clean(passages, previous) if previous is not None else ""
         return f"{before} {text}"
 
     pool = [(p.text, p.marker, topic(p.sentence, p.text)) for p in picks]
