@@ -236,7 +236,10 @@ def _numbers_in(vocab: frozenset[str]) -> frozenset[str]:
 def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     if entity.number:
         return entity.words[0] in _numbers_in(vocab) or entity.text in text
-    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(entity.words, vocab)
+    # `w in vocab` first: a word is always its own name (same_name), and the cached lookup costs more.
+    return all(w in vocab or _named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(
+        entity.words, vocab
+    )
 
 
 @lru_cache(maxsize=65_536)
