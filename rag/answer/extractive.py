@@ -152,7 +152,9 @@ def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig)
         other = pick.sentence
         if other is None:
             continue
-        shorter, longer = sorted((len(other.term_set), len(s.term_set)))
+        shorter, longer = len(other.term_set), len(s.term_set)
+        if shorter > longer:
+            shorter, longer = longer, shorter
         if longer and shorter / longer < config.duplicate_jaccard:
             continue  # the overlap is at most the shorter set and the union at least the longer one
         union = other.term_set | s.term_set
