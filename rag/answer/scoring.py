@@ -48,15 +48,25 @@ class Question:
 
 
 def passage_sentences(passages: Sequence[Passage], folded: bool = False) -> list[Sentence]:
-    """Every sentence of the passages; `folded`: terms with possessives folded, as abstention compares them."""
+    """Every sentence of the passages; `folded`: terms with possessives folded, as abstention compares them.
+
+    The Sentence objects are shared between answers (the same chunks come back question after
+    question): read them, never change them.
+    """
     out: list[Sentence] = []
     for i, passage in enumerate(passages):
-        for j, f in enumerate(facts_of(passage.text)):
-            if folded:
-                out.append(Sentence(i, j, f.span, f.folded, f.folded_set, f))
-            else:
-                out.append(Sentence(i, j, f.span, f.terms, f.term_set, f))
+        text = passage.text
+        out.extend(
+            _sentences(text, i, folded) if len(text) <= PASSAGE_CHARS else _sentences.__wrapped__(text, i, folded)
+        )
     return out
+
+
+@lru_cache(maxsize=8_192)
+def _sentences(text: str, passage: int, folded: bool) -> tuple[Sentence, ...]:
+    if folded:
+        return tuple(Sentence(passage, j, f.span, f.folded, f.folded_set, f) for j, f in enumerate(facts_of(text)))
+    return tuple(Sentence(passage, j, f.span, f.terms, f.term_set, f) for j, f in enumerate(facts_of(text)))
 
 
 @per_text(maxsize=8_192, max_chars=PASSAGE_CHARS)
