@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 
 from rag.answer import scoring
 from rag.answer.agreement import asked_type, holds_asked_answer
@@ -46,7 +47,8 @@ def support_score(question: str, passages: Sequence[Passage]) -> float:
     A name or rare term of the question ("South Korea") found in no passage cuts the score:
     passages about something else share the common words but not the names.
     """
-    return _support(*_evidence(question, passages))
+    sentences, q, idf, unseen = _evidence(question, passages)
+    return _support(sentences, q, _covers(sentences, q, idf, unseen))
 
 
 def should_abstain(question: str, passages: Sequence[Passage], settings: Settings) -> bool:
@@ -63,24 +65,26 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
         return None
     threshold = settings.answer.abstain_threshold or DEFAULT_THRESHOLD
     sentences, q, idf, unseen = _evidence(question, passages)
-    support = _support(sentences, q, idf, unseen)
+    covers = _covers(sentences, q, idf, unseen)
+    support = _support(sentences, q, covers)
     if support < threshold:
         return f"weak support {support:.2f} < {threshold:.2f}"
     main, _context = split_condensed(question)  # context words are for retrieval, not required
     entities = question_entities(main)
     found = _Found.scan(sentences, passages, entities)
-    together = [i for i in range(len(sentences)) if found.together(i)]
-    if not together:
+    # Lazily: most answers need only the first sentence where the entities meet.
+    together = (i for i in range(len(sentences)) if found.together(i))
+    first = next(together, None)
+    if first is None:
         return "entities never together: " + ", ".join(e.text for e in entities)
     wanted = asked_type(main)
     if wanted is None:
         return None
-    cover = scoring.coverer(q, idf, unseen)
-    floor = TYPED_RATIO * max(cover(s.term_set) for s in sentences)
-    for i in together:
+    floor = TYPED_RATIO * max(covers)
+    for i in chain([first], together):
         s = sentences[i]
         if (
-            cover(s.term_set) >= floor
+            covers[i] >= floor
             and found.about(i, person=wanted in ("person", "org"))
             and holds_asked_answer(wanted, s.span.text, main)
         ):
@@ -99,13 +103,19 @@ def _evidence(
     return sentences, q, idf, unseen
 
 
-def _support(sentences: list[scoring.Sentence], q: scoring.Question, idf: dict[str, float], unseen: float) -> float:
+def _covers(
+    sentences: list[scoring.Sentence], q: scoring.Question, idf: dict[str, float], unseen: float
+) -> list[float]:
+    """Each sentence's IDF-weighted coverage of the question, computed once for every check."""
+    cover = scoring.coverer(q, idf, unseen)
+    return [cover(s.term_set) for s in sentences]
+
+
+def _support(sentences: list[scoring.Sentence], q: scoring.Question, covers: list[float]) -> float:
     if not sentences or not q.terms:
         return 0.0
-    cover = scoring.coverer(q, idf, unseen)
-    best = max(cover(s.term_set) for s in sentences)
-    present = frozenset().union(*(s.term_set for s in sentences))
-    missing_names = q.names - present
+    best = max(covers)
+    missing_names = [n for n in q.names if not any(n in s.term_set for s in sentences)]
     if missing_names:
         best *= 1 - len(missing_names) / len(q.names)
     return best
@@ -218,7 +228,10 @@ def _numbers_in(vocab: frozenset[str]) -> frozenset[str]:
 def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     if entity.number:
         return entity.words[0] in _numbers_in(vocab) or entity.text in text
-    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(entity.words, vocab)
+    # `w in vocab` first: a word is always its own name (same_name), and the cached lookup costs more.
+    return all(w in vocab or _named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(
+        entity.words, vocab
+    )
 
 
 @lru_cache(maxsize=65_536)

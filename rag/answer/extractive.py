@@ -76,19 +76,24 @@ def score_sentences(question: str, passages: Sequence[Passage], config: Extracti
     if not sentences:
         return []
     q = scoring.analyse_question(question)
+    asked = q.terms
     idf, unseen = scoring.idf_table(sentences)
     kind_weight = dict(config.kind_weights).get(q.kind, 0.0)
     by_position = {(s.passage, s.position): s.term_set for s in sentences}
-    passage_terms: dict[int, frozenset[str]] = {}
-    for s in sentences:
-        passage_terms[s.passage] = passage_terms.get(s.passage, frozenset()) | s.term_set
     cover = scoring.coverer(q, idf, unseen)
-    passage_cov = {i: cover(found) for i, found in passage_terms.items()}
+    passage_cov = [cover(scoring.passage_term_set(p.text)) for p in passages]
+    titles = [_title_line(p.title) for p in passages]
     scored: list[Scored] = []
     for s in sentences:
-        cov = cover(s.term_set)
+        found = s.term_set
+        cov = cover(found)
         before = by_position.get((s.passage, s.position - 1), frozenset())
-        gain = cover(s.term_set | before) - cov
+        if len(found) > len(asked) and (asked & before) <= found:
+            # The sentence before adds no asked term, so the gain is exactly 0.0 (both
+            # intersections iterate over the question's terms: the same floats in the same order).
+            gain = 0.0
+        else:
+            gain = cover(found | before) - cov
         score = cov + config.context_weight * gain + config.passage_weight * passage_cov[s.passage]
         typed = bool(kind_weight) and scoring.kind_match(q, s)
         if typed:
@@ -99,8 +104,9 @@ def score_sentences(question: str, passages: Sequence[Passage], config: Extracti
         if config.phrase_weight and (typed or q.kind not in _FIGURE_KINDS):
             phrase = config.phrase_weight * cov * scoring.phrase_match(q, s, idf, unseen)
         score += phrase
-        score -= config.rank_weight * s.passage + config.penalty_weight * scoring.penalty(s)
-        if _is_title(passages, s):
+        score -= config.rank_weight * s.passage + config.penalty_weight * s.facts.penalty
+        title = titles[s.passage]
+        if title is not None and _clean_text(s.span.text).rstrip(".") == title:
             score -= config.title_penalty
         scored.append(Scored(s, score, cov, phrase))
     scored.sort(key=lambda x: -x.score)
@@ -147,8 +153,13 @@ def _adds_asked(
 
 
 def _is_title(passages: Sequence[Passage], s: scoring.Sentence) -> bool:
-    title = passages[s.passage].title
-    return title is not None and bool(title) and _clean(passages, s).rstrip(".") == " ".join(title.split()).rstrip(".")
+    title = _title_line(passages[s.passage].title)
+    return title is not None and _clean(passages, s).rstrip(".") == title
+
+
+def _title_line(title: str | None) -> str | None:
+    """The title as a sentence of its body would read when it repeats the headline; None for no title."""
+    return " ".join(title.split()).rstrip(".") if title else None
 
 
 def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig) -> Pick | None:
@@ -156,6 +167,11 @@ def _same_fact(picks: list[Pick], s: scoring.Sentence, config: ExtractiveConfig)
         other = pick.sentence
         if other is None:
             continue
+        shorter, longer = len(other.term_set), len(s.term_set)
+        if shorter > longer:
+            shorter, longer = longer, shorter
+        if longer and shorter / longer < config.duplicate_jaccard:
+            continue  # the overlap is at most the shorter set and the union at least the longer one
         union = other.term_set | s.term_set
         if union and len(other.term_set & s.term_set) / len(union) >= config.duplicate_jaccard:
             return pick
@@ -208,10 +224,11 @@ def disagreement_notes(
     if kinds is None or not ranked:
         return []  # only a question asking for a figure or a day can get a note about one
     floor = DISAGREEMENT_COVERAGE * ranked[0].coverage
-    text_at = {(r.sentence.passage, r.sentence.position): _clean(passages, r.sentence) for r in ranked}
+    sentence_at = {(r.sentence.passage, r.sentence.position): r.sentence for r in ranked}
 
     def topic(s: scoring.Sentence | None, text: str) -> str:
-        before = text_at.get((s.passage, s.position - 1), "") if s is not None else ""
+        previous = sentence_at.get((s.passage, s.position - 1)) if s is not None else None
+        before = _clean(passages, previous) if previous is not None else ""
         return f"{before} {text}"
 
     pool = [(p.text, p.marker, topic(p.sentence, p.text)) for p in picks]

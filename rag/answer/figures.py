@@ -161,12 +161,13 @@ def find_disagreements(
     seen: set[frozenset[str]] = set()
     figures = [(item[0], item[1], find_figures(item[0]), item[2] if len(item) > 2 else item[0]) for item in sentences]
     for i, (_text_a, marker_a, figs_a, topic_a) in enumerate(figures):
+        asked_a = [fa for fa in figs_a if kinds is None or fa.kind in kinds]
+        if not asked_a:
+            continue  # nothing of the asked kinds to disagree about: skip comparing topics
         for _text_b, marker_b, figs_b, topic_b in figures[i + 1 :]:
-            if marker_a == marker_b or not _about_same_thing(topic_a, topic_b):
+            if not figs_b or marker_a == marker_b or not _about_same_thing(topic_a, topic_b):
                 continue
-            for fa in figs_a:
-                if kinds is not None and fa.kind not in kinds:
-                    continue
+            for fa in asked_a:
                 if any(fb.text.lower() == fa.text.lower() for fb in figs_b if fb.kind == fa.kind):
                     continue  # both sources state this figure
                 for fb in figs_b:

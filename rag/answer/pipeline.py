@@ -72,7 +72,7 @@ def stream_answer(
         yield REFUSAL
         yield _refusal(base, list(passages), started)
         return
-    request = _request(standalone, passages, history, settings)
+    request = _request(standalone, passages, history, settings, prompt=getattr(backend, "reads_prompt", True))
     packed = request.passages
     pieces: list[str] = []
     usage = yield from _generate_or_fall_back(backend, fallback, settings, request, pieces, base)
@@ -83,14 +83,17 @@ def stream_answer(
 
 
 def _request(
-    standalone: str, passages: Sequence[Passage], history: list[Message], settings: Settings
+    standalone: str, passages: Sequence[Passage], history: list[Message], settings: Settings, *, prompt: bool = True
 ) -> GenerationRequest:
-    """The prompt for the backend: the passages packed into the context budget, rendered as messages."""
+    """The prompt for the backend: the passages packed into the context budget, rendered as messages.
+
+    `prompt=False` for a backend that never reads the rendered messages (the extractive answerer
+    quotes the passages itself): they are left empty, rendered only if a fallback needs them."""
     packed = _pack(standalone, passages, history, settings)
     return GenerationRequest(
         question=standalone,
         passages=packed,
-        messages=render_messages(standalone, packed, history, settings),
+        messages=render_messages(standalone, packed, history, settings) if prompt else [],
         max_tokens=settings.llm.max_tokens,
         temperature=settings.llm.temperature,
         history=history,
@@ -113,6 +116,8 @@ def _generate_or_fall_back(
         if alternative is None:
             raise
         base.update(backend=alternative.name, fallback_from=backend.name)
+        if not request.messages:
+            request.messages = render_messages(request.question, request.passages, request.history, settings)
         pieces.clear()  # a half-streamed reply is dropped; the final Answer holds the fallback's text
         return (yield from _generate(alternative, request, pieces))
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from rag.answer.facts import CAPITALISED as _CAPITALISED
 from rag.answer.facts import SentenceFacts, facts_of
 from rag.text.analyze import terms, words
+from rag.text.memo import PASSAGE_CHARS, per_text
 from rag.text.sentences import Span
 from rag.types import Passage
 
@@ -51,15 +52,34 @@ class Question:
 
 
 def passage_sentences(passages: Sequence[Passage], folded: bool = False) -> list[Sentence]:
-    """Every sentence of the passages; `folded`: terms with possessives folded, as abstention compares them."""
+    """Every sentence of the passages; `folded`: terms with possessives folded, as abstention compares them.
+
+    The Sentence objects are shared between answers (the same chunks come back question after
+    question): read them, never change them.
+    """
     out: list[Sentence] = []
     for i, passage in enumerate(passages):
-        for j, f in enumerate(facts_of(passage.text)):
-            if folded:
-                out.append(Sentence(i, j, f.span, f.folded, f.folded_set, f))
-            else:
-                out.append(Sentence(i, j, f.span, f.terms, f.term_set, f))
+        text = passage.text
+        out.extend(
+            _sentences(text, i, folded) if len(text) <= PASSAGE_CHARS else _sentences.__wrapped__(text, i, folded)
+        )
     return out
+
+
+@lru_cache(maxsize=8_192)
+def _sentences(text: str, passage: int, folded: bool) -> tuple[Sentence, ...]:
+    if folded:
+        return tuple(Sentence(passage, j, f.span, f.folded, f.folded_set, f) for j, f in enumerate(facts_of(text)))
+    return tuple(Sentence(passage, j, f.span, f.terms, f.term_set, f) for j, f in enumerate(facts_of(text)))
+
+
+@per_text(maxsize=8_192, max_chars=PASSAGE_CHARS)
+def passage_term_set(text: str) -> frozenset[str]:
+    """The terms of all of a passage's sentences (unfolded), joined in sentence order once per text."""
+    found: frozenset[str] = frozenset()
+    for f in facts_of(text):
+        found = found | f.term_set
+    return found
 
 
 def idf_table(sentences: Sequence[Sentence]) -> tuple[dict[str, float], float]:
@@ -149,11 +169,13 @@ def coverer(question: Question, idf: dict[str, float], unseen: float) -> Callabl
     """`coverage` of one question over one IDF table, its denominator summed once for every sentence."""
     asked = question.terms
     total = sum(idf.get(t, unseen) for t in asked)
+    # The same terms summed in the same order as `idf.get(t, unseen)` would give: identical floats.
+    weight = {t: idf.get(t, unseen) for t in asked}.__getitem__
 
     def cover(found: frozenset[str]) -> float:
         if total == 0:
             return 0.0
-        return sum(idf.get(t, unseen) for t in asked & found) / total
+        return sum(map(weight, asked & found)) / total
 
     return cover
 

@@ -39,7 +39,14 @@ async def get_metrics(request: Request) -> Metrics:
 READY_WAIT_S = 10.0
 
 
-async def get_rag(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RAGService:
+async def get_rag(request: Request) -> RAGService:
+    # Takes the Request rather than depending on get_runtime: each dependency FastAPI solves
+    # costs about as much per request as a whole /healthz.
+    return await ready_rag(request.app.state.runtime)
+
+
+async def ready_rag(runtime: Runtime) -> RAGService:
+    """The runtime's RAG once loaded; waits up to READY_WAIT_S, then 503 not_ready."""
     if not runtime.ready.is_set() or runtime.rag is None:
         deadline = time.monotonic() + READY_WAIT_S
         while not runtime.ready.is_set() and runtime.error is None and time.monotonic() < deadline:
@@ -53,8 +60,7 @@ async def get_rag(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RAGServi
 
 
 async def require_api_key(
-    settings: Annotated[Settings, Depends(get_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     """Accept the request when no keys are configured, or when its bearer token is one of them.
 
@@ -62,7 +68,7 @@ async def require_api_key(
     scheme in the OpenAPI schema and guards apps mounted without the middleware.
     """
     header = f"{credentials.scheme} {credentials.credentials}" if credentials is not None else None
-    problem = key_problem(settings, header)
+    problem = key_problem(request.app.state.runtime.settings, header)
     if problem is not None:
         raise unauthorized(problem)
 

@@ -14,6 +14,7 @@ class ExtractiveLLM(StreamingLLM):
     """Offline answerer: no model, sentences quoted from the passages, each one cited."""
 
     name = "extractive"
+    reads_prompt = False  # answers from request.passages; the pipeline skips rendering the messages
 
     def __init__(self, settings: Settings | None = None, config: ExtractiveConfig | None = None) -> None:
         self.settings = settings or Settings()

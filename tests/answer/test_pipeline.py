@@ -67,6 +67,16 @@ def test_backend_failure_uses_the_fallback_and_says_so() -> None:
     assert "$110 million" in answer.answer and answer.citations
 
 
+def test_fallback_from_a_backend_that_skips_the_prompt_still_gets_the_prompt() -> None:
+    class PromptlessDown(FakeLLM):
+        reads_prompt = False  # like the extractive answerer: the pipeline renders no messages for it
+
+    fallback = FakeLLM("Veldt will spend $110 million [3].")
+    answer = compose_answer(QUESTION, VELDT, PromptlessDown(down()), Settings(), fallback=fallback)
+    assert answer.fallback_from == "fake" and "$110 million" in answer.answer
+    assert '<passage id="3"' in fallback.requests[0].messages[-1].content
+
+
 def test_backend_failure_without_fallback_is_raised() -> None:
     with pytest.raises(BackendError, match="unreachable"):
         compose_answer(QUESTION, VELDT, FakeLLM(down()), Settings())

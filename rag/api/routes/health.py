@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from rag.api.deps import MetricsDep, RuntimeDep, get_rag, require_api_key
+from rag.api.deps import MetricsDep, RuntimeDep, ready_rag, require_api_key
 from rag.api.errors import ErrorBody
 from rag.api.schemas import Health, Ready
 
@@ -24,7 +24,7 @@ async def healthz() -> Health:
 @router.get("/readyz", response_model=Ready, responses={503: {"model": ErrorBody}})
 async def readyz(runtime: RuntimeDep) -> Ready:
     """The index is open and the LLM backend loaded; 503 until then (or when loading failed)."""
-    rag = await get_rag(runtime)
+    rag = await ready_rag(runtime)
     stats = await run_in_threadpool(rag.stats)
     return Ready(
         status="ready",
