@@ -24,6 +24,7 @@ from rag.answer.facts import fold
 from rag.answer.figures import MONTH, WEEKDAY, YEAR
 from rag.answer.names import TOKEN, Entity, initials_in, question_entities, same_name
 from rag.answer.scoring import split_condensed
+from rag.answer.spelling import same_spelling, written_in
 from rag.config import Settings
 from rag.text.analyze import STOPWORDS, words
 from rag.text.memo import SENTENCE_CHARS, per_text
@@ -105,7 +106,7 @@ def _support(sentences: list[scoring.Sentence], q: scoring.Question, idf: dict[s
     cover = scoring.coverer(q, idf, unseen)
     best = max(cover(s.term_set) for s in sentences)
     present = frozenset().union(*(s.term_set for s in sentences))
-    missing_names = q.names - present
+    missing_names = {n for n in q.names - present if not any(same_spelling(n, t) for t in present)}
     if missing_names:
         best *= 1 - len(missing_names) / len(q.names)
     return best
@@ -207,7 +208,7 @@ def _capitalised_in(texts: tuple[str, ...]) -> frozenset[str]:
 
 @lru_cache(maxsize=65_536)
 def _named_in(word: str, vocab: frozenset[str]) -> bool:
-    return any(same_name(word, v) for v in vocab)
+    return any(same_name(word, v) or same_spelling(word, v) for v in vocab)
 
 
 @lru_cache(maxsize=16_384)
@@ -218,20 +219,7 @@ def _numbers_in(vocab: frozenset[str]) -> frozenset[str]:
 def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     if entity.number:
         return entity.words[0] in _numbers_in(vocab) or entity.text in text
-    return all(_named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(entity.words, vocab)
-
-
-@lru_cache(maxsize=65_536)
-def _acronym_in(word: str, text: str) -> bool:
-    """An acronym spelled out: "llm" in "large language model"."""
-    if not 2 <= len(word) <= 5 or not word.isalpha():
-        return False
-    return bool(_acronym_pattern(word).search(text))
-
-
-@lru_cache(maxsize=4_096)
-def _acronym_pattern(word: str) -> re.Pattern[str]:
-    return re.compile(r"\b" + r"\S*\s+".join(re.escape(ch) for ch in word), re.IGNORECASE)
+    return all(_named_in(w, vocab) or written_in(w, text) for w in entity.words) or initials_in(entity.words, vocab)
 
 
 def _other_names(text: str, entities: list[Entity], names: frozenset[str]) -> bool:
@@ -241,7 +229,11 @@ def _other_names(text: str, entities: list[Entity], names: frozenset[str]) -> bo
     for n, match in enumerate(TOKEN.finditer(text)):
         word = re.sub(r"['’]s$", "", match.group(0))
         lowered = word.lower()
-        if len(word) <= 2 or lowered in STOPWORDS or any(same_name(lowered, a) for a in asked):
+        if (
+            len(word) <= 2
+            or lowered in STOPWORDS
+            or any(same_name(lowered, a) or same_spelling(lowered, a) for a in asked)
+        ):
             continue  # "AI", "US", the "A" of "A$5": too short to name a rival subject
         if word[:1].isupper() and (n > 0 or match.group(0).lower() in names):
             if not (MONTH.fullmatch(word) or WEEKDAY.fullmatch(word)):
