@@ -23,6 +23,7 @@ from rag.answer.agreement import asked_type, holds_asked_answer
 from rag.answer.facts import fold
 from rag.answer.figures import MONTH, WEEKDAY, YEAR
 from rag.answer.names import TOKEN, Entity, initials_in, question_entities, same_name
+from rag.answer.pronouns import opening, opens_with_pronoun
 from rag.answer.scoring import split_condensed
 from rag.answer.spelling import same_spelling, written_in
 from rag.config import Settings
@@ -107,9 +108,7 @@ def _support(sentences: list[scoring.Sentence], q: scoring.Question, idf: dict[s
     best = max(cover(s.term_set) for s in sentences)
     present = frozenset().union(*(s.term_set for s in sentences))
     missing_names = {n for n in q.names - present if not any(same_spelling(n, t) for t in present)}
-    if missing_names:
-        best *= 1 - len(missing_names) / len(q.names)
-    return best
+    return best * (1 - len(missing_names) / max(len(q.names), 1))
 
 
 @dataclass(slots=True)
@@ -169,9 +168,18 @@ class _Found:
             return True
         if person:
             return all(any(self.hits[j][k] for j in self.near(i, 1)) for k in missing)
+        if self._pronoun_for(i, missing):
+            return True  # "She ... in 1916 married ...": the one the previous sentence is about
         if _other_names(self.sentences[i].span.text, self.entities, self.names):
             return False  # "Microsoft's $2.9 billion" next to a sentence about Apple is not Apple's
         return self.together(i)
+
+    def _pronoun_for(self, i: int, missing: list[int]) -> bool:
+        """Whether sentence i opens with a pronoun for the previous one's subject, which names `missing`."""
+        before = opening(self.sentences[i - 1].span.text) if i > self.bounds[i][0] else ""
+        return opens_with_pronoun(self.sentences[i].span.text) and all(
+            _entity_in(self.entities[k], _sentence_words(before), before) for k in missing
+        )
 
     def _dated(self, i: int, k: int) -> bool:
         """Whether the passage's title or date gives entity k: an article about "Super Bowl 50"
