@@ -24,7 +24,9 @@ from rag.answer.agreement import asked_type, holds_asked_answer
 from rag.answer.facts import fold
 from rag.answer.figures import MONTH, WEEKDAY, YEAR
 from rag.answer.names import TOKEN, Entity, initials_in, question_entities, same_name
+from rag.answer.pronouns import opening, opens_with_pronoun
 from rag.answer.scoring import split_condensed
+from rag.answer.spelling import same_spelling, written_in
 from rag.config import Settings
 from rag.text.analyze import STOPWORDS, words
 from rag.text.memo import SENTENCE_CHARS, per_text
@@ -117,6 +119,9 @@ def _support(sentences: list[scoring.Sentence], q: scoring.Question, covers: lis
     best = max(covers)
     missing_names = [n for n in q.names if not any(n in s.term_set for s in sentences)]
     if missing_names:
+        # A name written another way (accents, one typing slip) counts as present.
+        present = frozenset().union(*(s.term_set for s in sentences))
+        missing_names = [n for n in missing_names if not any(same_spelling(n, t) for t in present)]
         best *= 1 - len(missing_names) / len(q.names)
     return best
 
@@ -178,9 +183,18 @@ class _Found:
             return True
         if person:
             return all(any(self.hits[j][k] for j in self.near(i, 1)) for k in missing)
+        if self._pronoun_for(i, missing):
+            return True  # "She ... in 1916 married ...": the one the previous sentence is about
         if _other_names(self.sentences[i].span.text, self.entities, self.names):
             return False  # "Microsoft's $2.9 billion" next to a sentence about Apple is not Apple's
         return self.together(i)
+
+    def _pronoun_for(self, i: int, missing: list[int]) -> bool:
+        """Whether sentence i opens with a pronoun for the previous one's subject, which names `missing`."""
+        before = opening(self.sentences[i - 1].span.text) if i > self.bounds[i][0] else ""
+        return opens_with_pronoun(self.sentences[i].span.text) and all(
+            _entity_in(self.entities[k], _sentence_words(before), before) for k in missing
+        )
 
     def _dated(self, i: int, k: int) -> bool:
         """Whether the passage's title or date gives entity k: an article about "Super Bowl 50"
@@ -217,7 +231,7 @@ def _capitalised_in(texts: tuple[str, ...]) -> frozenset[str]:
 
 @lru_cache(maxsize=65_536)
 def _named_in(word: str, vocab: frozenset[str]) -> bool:
-    return any(same_name(word, v) for v in vocab)
+    return any(same_name(word, v) or same_spelling(word, v) for v in vocab)
 
 
 @lru_cache(maxsize=16_384)
@@ -229,22 +243,9 @@ def _entity_in(entity: Entity, vocab: frozenset[str], text: str) -> bool:
     if entity.number:
         return entity.words[0] in _numbers_in(vocab) or entity.text in text
     # `w in vocab` first: a word is always its own name (same_name), and the cached lookup costs more.
-    return all(w in vocab or _named_in(w, vocab) or _acronym_in(w, text) for w in entity.words) or initials_in(
+    return all(w in vocab or _named_in(w, vocab) or written_in(w, text) for w in entity.words) or initials_in(
         entity.words, vocab
     )
-
-
-@lru_cache(maxsize=65_536)
-def _acronym_in(word: str, text: str) -> bool:
-    """An acronym spelled out: "llm" in "large language model"."""
-    if not 2 <= len(word) <= 5 or not word.isalpha():
-        return False
-    return bool(_acronym_pattern(word).search(text))
-
-
-@lru_cache(maxsize=4_096)
-def _acronym_pattern(word: str) -> re.Pattern[str]:
-    return re.compile(r"\b" + r"\S*\s+".join(re.escape(ch) for ch in word), re.IGNORECASE)
 
 
 def _other_names(text: str, entities: list[Entity], names: frozenset[str]) -> bool:
@@ -254,7 +255,11 @@ def _other_names(text: str, entities: list[Entity], names: frozenset[str]) -> bo
     for n, match in enumerate(TOKEN.finditer(text)):
         word = re.sub(r"['’]s$", "", match.group(0))
         lowered = word.lower()
-        if len(word) <= 2 or lowered in STOPWORDS or any(same_name(lowered, a) for a in asked):
+        if (
+            len(word) <= 2
+            or lowered in STOPWORDS
+            or any(same_name(lowered, a) or same_spelling(lowered, a) for a in asked)
+        ):
             continue  # "AI", "US", the "A" of "A$5": too short to name a rival subject
         if word[:1].isupper() and (n > 0 or match.group(0).lower() in names):
             if not (MONTH.fullmatch(word) or WEEKDAY.fullmatch(word)):
