@@ -5,10 +5,12 @@ subject but never state the asked fact. A careful reader then notices that the o
 the one the question already gives ("How much will Arm add to the $100 million programme?"),
 is in another currency ("How many pounds ..." against dollars), is a total where one share was
 asked ("each"), that "one of the companies" counts nothing, that a date is less exact than
-asked ("March 2024" for "which day of March"), or that the post asked about is named for nobody
-("country manager" where only a chief executive is named; read with the trained parser, spaCy's
-en_core_web_sm, the `ner` extra). What each costs on SQuAD and gains on the gold sets:
-docs/tuning.md.
+asked ("March 2024" for "which day of March", "in February" for "which year"), that the post
+asked about is named for nobody ("country manager" where only a chief executive is named; read
+with the trained parser, spaCy's en_core_web_sm, the `ner` extra), that "who founded" is not
+answered by a sentence that does not say so, and that an age or a market value asked for is
+given at all ("How old ...?" needs a number, "What was X's market value?" an amount said to be
+one). What each costs on SQuAD and gains on the gold sets: docs/tuning.md.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from functools import lru_cache
 
 from rag.answer import entities as ner
 from rag.answer.answer_types import expected_type, has_type
-from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, WEEKDAY
+from rag.answer.figures import MONEY, MONTH, NUMBER_WORDS, WEEKDAY, YEAR
 from rag.text.analyze import stem, words
 
 # The currency a question names, and the ways a sentence writes an amount in it.
@@ -38,6 +40,15 @@ _MONEY_ASKED = re.compile(
     r"|\b(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:total |overall |annual )?(?:budget|cost|price|funding)\b",
     re.I,
 )
+# "What was X's stock market value?", "what is its annual revenue": a figure in money.
+_VALUE_ASKED = re.compile(
+    r"\b(?:what|which) (?:is|was|are|were) (?:the |its |their |\w+['’]s )?(?:\w+ ){0,2}?"
+    r"(?:market value|market capitali[sz]ation|valuation|net worth|revenue|turnover|profit)s?\b",
+    re.I,
+)
+# The sentence must name the measure: a $40 million fund a company pays into is not its value.
+_VALUE_SAID = re.compile(r"\b(?:valu|worth|capitali[sz]|revenue|turnover|profit)", re.I)
+_AGE_ASKED = re.compile(r"\bhow old\b", re.I)
 # "How much does the Aare give the Rhine?" is water: get, give, contribute and put ask for money
 # only where the question speaks of money ("from the grants", "to the $100 million programme").
 _SHARE_ASKED = re.compile(r"\bhow much (?:\w+ ){1,8}?(?:get|receiv|giv|gave|contribut|put|rais|grant)\w*", re.I)
@@ -47,7 +58,12 @@ _MONEY_CONTEXT = re.compile(
 # "How much does each project get?": one share, which a total does not give.
 _DISTRIBUTIVE_ASKED = re.compile(r"\b(?:each|per|apiece)\b(?!\s+other\b)", re.I)
 _DISTRIBUTIVE = re.compile(r"\b(?:each|per|apiece|a piece|every|individual(?:ly)?)\b|/", re.I)
-# "On which day of March", "what date": a day-exact date; "which month": at least a month.
+# "On which day of March", "what date": a day-exact date; "which month": at least a month;
+# "which year": a year, written or as "last year" (not "in February", not "46 years").
+_YEAR_ASKED = re.compile(r"\b(?:which|what) year\b", re.I)
+_STATED_YEAR = re.compile(
+    r"\b(?:(?:last|this|next|that|the same|the following|the previous) year|a year (?:ago|earlier|later))\b", re.I
+)
 _DAY_ASKED = re.compile(r"\b(?:which|what) (?:exact )?(?:day|date)\b", re.I)
 _MONTH_ASKED = re.compile(r"\b(?:which|what|in which|in what) month\b", re.I)
 _MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -61,8 +77,12 @@ def asked_type(question: str) -> str | None:
     """The kind of answer the question asks for: the tagger's reading, an amount where money
     changes hands ("How much does each project get?", "... expressed in yen?"), else the rules'."""
     typed = ner.answer_type(question)
-    if typed is None and (_MONEY_ASKED.search(question) or _CURRENCY_ASKED.search(question)):
+    if typed is None and (
+        _MONEY_ASKED.search(question) or _CURRENCY_ASKED.search(question) or _VALUE_ASKED.search(question)
+    ):
         return "money"
+    if typed is None and _AGE_ASKED.search(question):
+        return "age"
     if typed is None and _SHARE_ASKED.search(question) and _MONEY_CONTEXT.search(question):
         return "money"
     return typed or expected_type(question)
@@ -138,6 +158,8 @@ def _date_precision(wanted: str, text: str, question: str) -> bool:
         return bool(WEEKDAY.search(text) or _DAY_OF_MONTH.search(text) or _named_day(text))
     if _MONTH_ASKED.search(question):
         return bool(MONTH.search(text))
+    if _YEAR_ASKED.search(question):
+        return bool(YEAR.search(text) or _STATED_YEAR.search(text))
     return True
 
 
@@ -177,6 +199,23 @@ def _asked_role(question: str) -> str | None:
     return role.lower_ if role is not None and role.lower_ in ner.JOBS else None
 
 
+# "Who founded X?": a sentence naming X's chief executive does not say who founded it. Only
+# founding: "who designed / invented / wrote" is as often answered by "built by", "the work of"
+# (SQuAD, docs/tuning.md).
+_ORIGIN_ASKED = re.compile(r"\bwho (?:first |originally |co-?)?(?:founded|established)\b", re.I)
+_ORIGIN_SAID = re.compile(r"\b(?:co-?)?(?:found(?:ed|ers?|ing)?|establish\w*)\b", re.I)
+
+
+def _origin(wanted: str, text: str, question: str) -> bool:
+    """ "Who founded OpenAI?" needs a sentence that says who founded it ("founded", "founder")."""
+    return wanted != "person" or not _ORIGIN_ASKED.search(question) or bool(_ORIGIN_SAID.search(text))
+
+
+def _value(wanted: str, text: str, question: str) -> bool:
+    """ "What is X's market value?" needs the amount said to be a value, not any amount near X."""
+    return wanted != "money" or not _VALUE_ASKED.search(question) or bool(_VALUE_SAID.search(text))
+
+
 CHECKS: tuple[Callable[[str, str, str], bool], ...] = (
     _new_figure,
     _count_beyond_one_of,
@@ -184,4 +223,6 @@ CHECKS: tuple[Callable[[str, str, str], bool], ...] = (
     _distributive,
     _date_precision,
     _role,
+    _origin,
+    _value,
 )

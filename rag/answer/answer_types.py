@@ -63,6 +63,8 @@ def has_type(wanted: str, text: str, question: str) -> bool:
         return bool(PERCENT.search(text))
     if wanted == "count":
         return _has_count(text, question)
+    if wanted == "age":  # "How old is X?": a number an age can be, in words or of 1-3 digits (not a year)
+        return any(w in NUMBER_WORDS - {"first", "second", "third"} or re.fullmatch(r"\d{1,3}", w) for w in words(text))
     if wanted == "date":  # "over what period" is answered by "two years"
         return has_date(text) or bool(_RELATIVE_DATE.search(text) or _DURATION.search(text))
     return _has_new_name(text, question)
