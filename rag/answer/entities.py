@@ -118,6 +118,10 @@ def holds_answer(wanted: str, text: str, question: str, rules: Callable[[str, st
     lowered = " ".join(words(question))
     if not (_ROLE.search(lowered) or _POST_VERB.search(lowered)) and any(label in NAMED_ANSWERS for _, label in new):
         return True
+    if _POST_VERB.search(lowered) and not any(label == "PERSON" for _, label in new):
+        # "Who runs Arm?" is not answered by "AWS, Microsoft, Arm and Nvidia fund ...": whoever
+        # heads or runs something is a person the tagger finds in the sentence.
+        return False
     return rules(wanted, text, question)
 
 

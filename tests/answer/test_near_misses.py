@@ -1,5 +1,5 @@
 """Near misses asked through `RAG.ask` over a small corpus: the articles discuss the subject but
-never state the asked fact (a year, an age, a market value, a founder), so
+never state the asked fact (a year, an age, a market value, a founder, who runs a company), so
 the answer is "not in the articles", while the same question about what they do state is answered."""
 
 from __future__ import annotations
@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 from rag import RAG
+from rag.answer import entities
+
+needs_model = pytest.mark.skipif(
+    not entities.available(), reason="the `ner` extra (spaCy, en_core_web_sm) is not installed"
+)
 
 # Fictional companies, in our own words.
 ARTICLES = {
@@ -64,3 +69,9 @@ def test_a_market_value_the_articles_never_give_is_refused(rag: RAG) -> None:
 def test_a_founder_is_not_the_engineer_or_the_chief_executive(rag: RAG) -> None:
     assert rag.ask("Who founded Dunmore Gears?").abstained
     assert answered(rag, "Who founded Harlow Motors?", "Ana Vidal")
+
+
+@needs_model
+def test_who_runs_a_company_needs_a_person_named_for_it(rag: RAG) -> None:
+    assert rag.ask("Who runs Quillfeather Robotics?").abstained
+    assert answered(rag, "Who runs Harlow Motors?", "Pieter Smit")
