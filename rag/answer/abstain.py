@@ -88,10 +88,30 @@ def abstain_reason(question: str, passages: Sequence[Passage], settings: Setting
         if (
             covers[i] >= floor
             and found.about(i, person=wanted in ("person", "org"))
-            and holds_asked_answer(wanted, s.span.text, main)
+            and any(holds_asked_answer(wanted, part, main) for part in _statements(s.span.text, entities))
         ):
             return None
     return f"no {wanted} about " + (", ".join(e.text for e in entities) or "the question's terms")
+
+
+def _statements(text: str, entities: list[Entity]) -> list[str]:
+    """The parts of a sentence that each state something: the sentence, or a table's rows that name
+    the question's entities. A summary table ("| Japan | $2.9 billion |", "| United Kingdom | amount
+    not disclosed |") is one sentence to the splitter but says one thing per row: an amount in
+    Japan's row does not answer for the UK. Entities the caption names hold for every row."""
+    if "\n|" not in text:  # nearly every sentence: no table
+        return [text]
+    rows = [r for r in text.split("\n") if r.count("|") >= 2 and r.strip(" |-:")]
+    if len(rows) < 2:
+        return [text]
+    caption = text[: text.find(rows[0])]
+    keyed = [
+        e
+        for e in entities
+        if not _entity_in(e, _sentence_words(caption), caption)
+        and any(_entity_in(e, _sentence_words(r), r) for r in rows)
+    ]
+    return [r for r in rows if all(_entity_in(e, _sentence_words(r), r) for e in keyed)]
 
 
 def _evidence(

@@ -1,6 +1,7 @@
 """Near misses asked through `RAG.ask` over a small corpus: the articles discuss the subject but
-never state the asked fact (a year, an age, a market value, a founder, who runs a company), so
-the answer is "not in the articles", while the same question about what they do state is answered."""
+never state the asked fact (a year, an age, a market value, a founder, who runs a company, a table
+row's amount for another row's subject), so the answer is "not in the articles", while the same
+question about what they do state is answered."""
 
 from __future__ import annotations
 
@@ -32,6 +33,19 @@ Dunmore Gears, a gearbox maker from Coimbra, will supply the new Harlow battery 
 The firm's chief engineer, Rosa Lima, drew up the gearbox that Harlow's newest van uses.
 Its gearboxes are cast in a foundry outside the city.
 Harlow Motors and Quillfeather Robotics pay into a $40 million fund for robotics research at Portuguese universities.
+""",
+    "portugal-spending.md": """# What the companies are spending in Portugal
+Date: 2025-03-08
+
+Three companies announced Portuguese projects this month.
+
+## Summary of the plans
+| Company | Project | Amount |
+|---|---|---|
+| Harlow Motors, the carmaker from Porto | a new battery plant near its home city | $1.2 billion |
+| Quillfeather Robotics, a maker of robot arms | warehouse robots for its plant in Lisbon | not disclosed |
+
+Both companies expect the work to start before the end of the year.
 """,
 }
 
@@ -69,6 +83,11 @@ def test_a_market_value_the_articles_never_give_is_refused(rag: RAG) -> None:
 def test_a_founder_is_not_the_engineer_or_the_chief_executive(rag: RAG) -> None:
     assert rag.ask("Who founded Dunmore Gears?").abstained
     assert answered(rag, "Who founded Harlow Motors?", "Ana Vidal")
+
+
+def test_a_table_row_answers_for_its_own_subject_only(rag: RAG) -> None:
+    assert rag.ask("How much is Quillfeather Robotics spending on warehouse robots in Lisbon?").abstained
+    assert answered(rag, "How much is Harlow Motors spending on its battery plant near Porto?", "1.2 billion")
 
 
 @needs_model
