@@ -2,8 +2,10 @@
 
 Only when it is safe: the question asks for a typed answer (an amount, a count, a date, a
 person, a place, an organisation), and the best sentence holds exactly one entity of that type
-that the question does not already give. A short span that is the wrong one scores worse than a
-whole sentence, so with two candidates, or none, the answer stays the sentences alone.
+that the question does not already give, or several of which one stands next to the question's
+words, clearly nearer than the rest. A short span that is the wrong one scores worse than a whole
+sentence, so with candidates none of which stands out, or none, the answer stays the sentences
+alone; and the sentence after a lead picked among several keeps them all (the extractive answerer).
 """
 
 from __future__ import annotations
