@@ -198,9 +198,11 @@ def extract_answer(question: str, passages: Sequence[Passage], config: Extractiv
     if not picks:
         return [REFUSAL]
     lead = lead_line(question, picks[0].text, picks[0].marker)  # answer first, where it is one typed span
-    # Then the clause that states it; the whole sentence stays the citation's quote.
-    if lead is not None:
-        picks[0].text = clause_around(picks[0].text, lead_spans(question, picks[0].text))
+    # Then the clause that states it; the whole sentence stays the citation's quote. A lead chosen
+    # among several candidates may be the wrong one: the sentence is then cut after the last of them.
+    sole = lead_spans(question, picks[0].text) if lead is not None else []
+    if sole:
+        picks[0].text = clause_around(picks[0].text, sole)
     else:
         picks[0].text = clause_answering(picks[0].text, question)
     out = [f"{_with_period(p.text)} {p.marker}".strip() for p in picks]

@@ -2,8 +2,10 @@
 
 Only when it is safe: the question asks for a typed answer (an amount, a count, a date, a
 person, a place, an organisation), and the best sentence holds exactly one entity of that type
-that the question does not already give. A short span that is the wrong one scores worse than a
-whole sentence, so with two candidates, or none, the answer stays the sentences alone.
+that the question does not already give, or several of which one stands next to the question's
+words, clearly nearer than the rest. A short span that is the wrong one scores worse than a whole
+sentence, so with candidates none of which stands out, or none, the answer stays the sentences
+alone; and the sentence after a lead picked among several keeps them all (the extractive answerer).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from functools import lru_cache
 
 from rag.answer import entities
 from rag.answer.figures import NUMBER_WORDS
-from rag.text.analyze import words
+from rag.answer.scoring import analyse_question
+from rag.text.analyze import terms, words
 
 _TIME_UNITS = r"(?:years|months|weeks|days|decades|hours|minutes)"
 # Entity labels (spaCy's OntoNotes set) that answer each kind of question, most specific first.
@@ -91,21 +94,27 @@ def wanted_labels(question: str) -> frozenset[str] | None:
     return None
 
 
-def lead_span(question: str, sentence: str, part: str | None = None) -> str | None:
+def lead_span(question: str, sentence: str, part: str | None = None, nearest: bool = False) -> str | None:
     """The one entity of the asked type in `sentence` that the question does not give, else None.
-    `part` is the part of a two-part question to answer (its type); the whole question says what is given."""
+    `part` is the part of a two-part question to answer (its type); the whole question says what is given.
+    `nearest`: of several, the one clearly closest to the question's words (`_next_to_question`)."""
     labels = wanted_labels(part or question)
     if labels is None or not entities.available():
         return None
     found = [
-        text for text, label, _ in entities.entities(sentence) if label in labels and not entities.given(text, question)
+        (text, at)
+        for text, label, at in entities.entities(sentence)
+        if label in labels and not entities.given(text, question)
     ]
     lowered = " ".join(words(part or question))
     # "Over what period" wants a span of time ("the next decade"), not "this month"; "what year" a year.
     for asked, shape in ((_DURATION_ASKED, _DURATION), (_YEAR_ASKED, _YEAR)):
         if asked.search(lowered):
-            found = [text for text in found if shape.search(text)]
-    candidates = list(dict.fromkeys(found))
+            found = [(text, at) for text, at in found if shape.search(text)]
+    candidates = list(dict.fromkeys(text for text, _ in found))
+    if nearest and len(candidates) > 1:
+        closest = _next_to_question(found, sentence, question)
+        candidates = [closest] if closest is not None else candidates
     if len(candidates) != 1:
         return None
     span = candidates[0].strip(" ,;:")
@@ -119,6 +128,26 @@ def lead_span(question: str, sentence: str, part: str | None = None) -> str | No
     if not span or len(span.split()) > 8:
         return None
     return span
+
+
+_TOKEN = re.compile(r"\S+")
+# A candidate at most this many characters from a question word, and nearer than any other, is
+# the one that answers: SQuAD tuning half, 46% exact against 76% for a sentence's sole candidate.
+NEXT_TO = 20
+
+
+def _next_to_question(found: list[tuple[str, int]], sentence: str, question: str) -> str | None:
+    """Of several candidates, the one standing closest to a word of the question, when it is
+    clearly closer than the rest (within NEXT_TO characters, nearer than any other)."""
+    asked = analyse_question(question).terms
+    hits = [(m.start(), m.end()) for m in _TOKEN.finditer(sentence) if asked.intersection(terms(m.group(0)))]
+    if not hits:
+        return None
+    gaps = sorted((min(max(start - at - len(text), at - end, 0) for start, end in hits), text) for text, at in found)
+    (best, text), (second, other) = gaps[0], gaps[1]
+    if best > NEXT_TO or best == second or text == other:
+        return None
+    return text
 
 
 def asked_parts(question: str) -> list[str]:
@@ -146,16 +175,16 @@ def _typed(question: str, sentence: str, part: str) -> bool:
     return any(label in labels and not entities.given(t, question) for t, label, _ in entities.entities(sentence))
 
 
-def lead_spans(question: str, sentence: str) -> list[str]:
+def lead_spans(question: str, sentence: str, nearest: bool = False) -> list[str]:
     """The spans that lead the answer: one per asked part that the sentence answers."""
-    spans = [lead_span(question, sentence, part) for part in asked_parts(question)]
+    spans = [lead_span(question, sentence, part, nearest) for part in asked_parts(question)]
     return list(dict.fromkeys(span for span in spans if span))
 
 
 def lead_line(question: str, sentence: str, marker: str) -> str | None:
     """The lead as its own cited sentence ("$2.9 billion. [1]"; "More than $8 billion; the next
     decade. [1]" for both parts of a two-part question), or None."""
-    found = [span.rstrip(".") for span in lead_spans(question, sentence)]
+    found = [span.rstrip(".") for span in lead_spans(question, sentence, nearest=True)]
     if not found:
         return None
     text = "; ".join(found)

@@ -10,6 +10,7 @@ from rag.answer.types import Answer
 from rag.evaluation.gold import GoldItem
 from rag.evaluation.runner import score_question
 
+from .fakes import passage
 from .test_extractive import ask
 
 needs_model = pytest.mark.skipif(not entities.available(), reason="the `ner` extra (spaCy, en_core_web_sm) is not installed")
@@ -38,10 +39,24 @@ def test_one_amount_in_the_sentence_leads_the_answer() -> None:
 
 
 @needs_model
-def test_two_candidates_give_no_lead() -> None:
-    # Two amounts: leading with either would be a guess.
-    sentence = "Quillfeather will invest $3.5 billion in Portugal and $1.2 billion in Spain."
+def test_two_candidates_far_from_the_questions_words_give_no_lead() -> None:
+    # Two amounts, neither next to what the question names: leading with either would be a guess.
+    sentence = "Quillfeather's board approved both plans this week: $3.5 billion for Portugal and $1.2 billion for Spain."
     assert lead_line("How much will Quillfeather invest?", sentence, "[1]") is None
+
+
+@needs_model
+def test_of_two_dates_the_one_next_to_the_questions_words_leads_and_the_sentence_stays_whole() -> None:
+    sentence = (
+        "The Harrowgate lantern festival was first held in 1974 on the quay, and apart from a storm that "
+        "cancelled it in 1999 it has returned to the harbour every autumn, drawing crowds from across the county."
+    )
+    question = "When was the Harrowgate lantern festival first held?"
+    assert lead_line(question, sentence, "[1]") == "1974. [1]"
+    # The lead may still be the wrong one of two, so the cited sentence keeps both dates.
+    text, pieces = ask(question, [passage(1, sentence, title="Harrowgate festival")])
+    assert pieces[0] == "1974. [1]"
+    assert "1974" in pieces[1] and "1999" in pieces[1]
 
 
 @needs_model
