@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from rag.answer.types import Citation
 from rag.text.analyze import terms
+from rag.text.memo import PASSAGE_CHARS, per_text
 from rag.text.sentences import Span, split_sentences
 from rag.types import Passage
 
@@ -138,14 +139,21 @@ def _build_citations(sentences: list[str], mapping: dict[int, int], passages: Se
 
 def best_supporting_span(text: str, claims: Sequence[str]) -> Span:
     """The sentence of `text` sharing the most terms with any of `claims` (first sentence on ties)."""
-    spans = split_sentences(text) or [Span(0, len(text), text)]
+    sentences = _sentence_terms(text)
     claim_terms = [set(terms(c)) for c in claims]
 
-    def support(span: Span) -> float:
-        found = set(terms(span.text))
+    def support(sentence: tuple[Span, frozenset[str]]) -> float:
+        found = sentence[1]
         return max((len(found & c) / (len(c) or 1) for c in claim_terms), default=0.0)
 
-    return max(spans, key=support)
+    return max(sentences, key=support)[0]
+
+
+# Every answer cites the same retrieved chunks: their sentences and terms are worked out once.
+@per_text(maxsize=4_096, max_chars=PASSAGE_CHARS)
+def _sentence_terms(text: str) -> tuple[tuple[Span, frozenset[str]], ...]:
+    spans = split_sentences(text) or [Span(0, len(text), text)]
+    return tuple((span, frozenset(terms(span.text))) for span in spans)
 
 
 def citation_of(n: int, passage: Passage, start: int, end: int) -> Citation:

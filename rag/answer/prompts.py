@@ -56,6 +56,9 @@ def _environment(user_dir: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Bundled templates change only with the code: not checked on disk at every answer (a stat
+        # per template). A user's folder may be edited while the server runs, so it still is.
+        auto_reload=user_dir is not None,
     )
     env.filters["passage_safe"] = _escape_passage
     env.filters["attr_safe"] = _escape_attr
@@ -64,13 +67,17 @@ def _environment(user_dir: Path | None) -> jinja2.Environment:
 
 def render(name: str, settings: Settings, **variables: object) -> str:
     """Render one template; an undefined variable raises `jinja2.UndefinedError`."""
-    env = _environment(settings.llm.prompts_dir)
+    variables.setdefault("max_sentences", settings.answer.max_sentences)
+    return _render(settings.llm.prompts_dir, name, variables)
+
+
+def _render(user_dir: Path | None, name: str, variables: dict[str, object]) -> str:
+    env = _environment(user_dir)
     try:
         template = env.get_template(name)
     except jinja2.TemplateNotFound as exc:
         raise ConfigError(f"prompt template {name!r} not found in {prompts_dir()}; reinstall rag") from exc
     variables.setdefault("refusal", REFUSAL)
-    variables.setdefault("max_sentences", settings.answer.max_sentences)
     return template.render(**variables).strip()
 
 
@@ -78,11 +85,23 @@ def render_messages(
     question: str, passages: Sequence[Passage], history: Sequence[Message] | None, settings: Settings
 ) -> list[Message]:
     """System prompt, prior turns, then the user turn with passages numbered [1]..[n]."""
-    messages = [Message(role="system", content=render("system.j2", settings))]
+    messages = [Message(role="system", content=_system_prompt(settings))]
     messages.extend(m for m in (history or []) if m.role != "system")
     user = render("answer.j2", settings, question=question, passages=list(passages))
     messages.append(Message(role="user", content=user))
     return messages
+
+
+def _system_prompt(settings: Settings) -> str:
+    if settings.llm.prompts_dir is not None:
+        return render("system.j2", settings)  # the user's template may change while serving
+    return _bundled_system_prompt(settings.answer.max_sentences)
+
+
+@lru_cache(maxsize=16)
+def _bundled_system_prompt(max_sentences: int) -> str:
+    """The bundled system prompt: the same text for every answer (it reads no question or passage)."""
+    return _render(None, "system.j2", {"max_sentences": max_sentences})
 
 
 def render_condense(question: str, history: Sequence[Message], settings: Settings) -> list[Message]:

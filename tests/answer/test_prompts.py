@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import jinja2
@@ -66,3 +67,21 @@ def test_missing_prompts_folder_is_a_config_error(tmp_path: Path) -> None:
     settings = Settings(llm=LLMSettings(prompts_dir=tmp_path / "nope"))
     with pytest.raises(ConfigError, match="prompts_dir"):
         render_messages("q", VELDT, [], settings)
+
+
+def test_a_user_template_edited_while_serving_is_picked_up(tmp_path: Path) -> None:
+    # The bundled system prompt is rendered once per process; a user's folder is still read afresh.
+    settings = Settings(llm=LLMSettings(prompts_dir=tmp_path))
+    template = tmp_path / "system.j2"
+    template.write_text("First rules.")
+    assert render_messages("q", VELDT, [], settings)[0].content == "First rules."
+    template.write_text("Second rules, longer.")
+    stat = template.stat()
+    os.utime(template, (stat.st_atime, stat.st_mtime + 5))  # a later mtime, whatever the clock's grain
+    assert render_messages("q", VELDT, [], settings)[0].content == "Second rules, longer."
+
+
+def test_the_bundled_system_prompt_follows_the_configured_sentence_count() -> None:
+    three = render_messages("q", VELDT, [], Settings())[0].content
+    five = render_messages("q", VELDT, [], Settings(answer={"max_sentences": 5}))[0].content
+    assert "one to 3 sentences" in three and "one to 5 sentences" in five

@@ -107,6 +107,8 @@ def test_readyz_is_503_until_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert reply.status_code == 503 and reply.json()["error"]["code"] == "not_ready"
         reply = httpx.post(f"{url}/v1/search", json={"query": "x"})
         assert reply.status_code == 503 and reply.headers["retry-after"] == "1"
+        reply = httpx.post(f"{url}/v1/ask", json={"question": "x?"})
+        assert reply.status_code == 503 and reply.json()["error"]["code"] == "not_ready"
         rag.release.set()
         for _ in range(100):
             if httpx.get(f"{url}/readyz").status_code == 200:

@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from rag.answer.types import Answer
 from rag.api import answering
-from rag.api.deps import AUTH, RagDep
+from rag.api.deps import AUTH, ready_rag
 from rag.api.limits import check_message_count, check_text, check_top_k
 from rag.api.routes._responses import errors
 from rag.api.schemas import AskRequest
@@ -23,10 +23,13 @@ _SSE_DOC = {
 
 
 @router.post("/ask", response_model=Answer, responses={200: _SSE_DOC, **errors(400, 502, 504)})
-async def ask(body: AskRequest, request: Request, rag: RagDep):
+async def ask(body: AskRequest, request: Request):
     """Answer a question from the index, with [n] markers and the citations behind them."""
-    # Read from the app rather than as dependencies: the busiest route, and each solved dependency costs.
-    settings, metrics = request.app.state.runtime.settings, request.app.state.metrics
+    # Read from the app rather than as dependencies (`RagDep` and the like): the busiest route, and
+    # each dependency FastAPI solves costs a good part of a whole /healthz.
+    runtime, metrics = request.app.state.runtime, request.app.state.metrics
+    rag = await ready_rag(runtime)
+    settings = runtime.settings
     check_text(body.question, "question", settings.server)
     check_top_k(body.top_k, settings.server)
     check_message_count(len(body.history or []), settings.server, param="history")
